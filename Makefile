@@ -1,0 +1,70 @@
+# The two commands: `make run` sets everything up and serves the site on the embedded
+# default (SQLite, eager tasks, emails as files under var/mail/); `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# WeasyPrint's system libraries, and fonts that cover names in any script.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+FONTS := fonts-noto-core fonts-noto-cjk
+
+.PHONY: run test install syslibs migrate demo worker beat lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+syslibs:
+	@missing=""; \
+	for pkg in $(SYSTEM_LIBS); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else \
+	    echo "WeasyPrint needs system libraries. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+	@fonts=""; \
+	for pkg in $(FONTS); do dpkg -s $$pkg >/dev/null 2>&1 || fonts="$$fonts $$pkg"; done; \
+	if [ -n "$$fonts" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$fonts || true; \
+	  else \
+	    echo "Optional: badges render names in every script with: sudo apt-get install -y$$fonts"; \
+	  fi; \
+	fi
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: install syslibs demo
+	@echo "Serving SOCEX at http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install syslibs
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A socex worker --loglevel=info
+
+beat: install
+	$(VENV)/bin/celery -A socex beat --loglevel=info --schedule var/celerybeat-schedule
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/mail var/media var/static

@@ -1,0 +1,216 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Edition
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account: delegates, speakers and organisers alike log in with their email."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Profile(models.Model):
+    """What a delegate tells us about themselves, once, for every edition."""
+
+    class OrganisationType(models.TextChoices):
+        UK_POLICE = "uk_police", _("UK police force")
+        ROCU = "rocu", _("Regional organised crime unit")
+        NCA = "nca", _("National Crime Agency")
+        HMRC = "hmrc", _("HMRC")
+        SFO = "sfo", _("Serious Fraud Office")
+        CPS = "cps", _("Crown Prosecution Service")
+        GOVERNMENT = "government", _("Home Office or other government")
+        INTERNATIONAL = "international", _("International law enforcement")
+        INDUSTRY = "industry", _("Industry partner")
+        ACADEMIA = "academia", _("Academia")
+        OTHER = "other", _("Other")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    title_rank = models.CharField(
+        _("title or rank"), max_length=60, blank=True, help_text=_("e.g. DCI, Dr, Ms")
+    )
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80)
+    post_nominals = models.CharField(
+        _("post-nominals"), max_length=40, blank=True, help_text=_("e.g. QPM")
+    )
+    badge_name = models.CharField(
+        _("name on badge"),
+        max_length=60,
+        blank=True,
+        help_text=_("How your name should appear on your badge, e.g. Sam Patel."),
+    )
+    job_title = models.CharField(_("job title"), max_length=120)
+    organisation = models.CharField(_("organisation"), max_length=150)
+    organisation_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrganisationType.choices
+    )
+    country = models.CharField(_("country"), max_length=80, default="United Kingdom")
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    dietary_requirements = models.CharField(
+        _("dietary requirements"), max_length=200, blank=True
+    )
+    accessibility_requirements = models.TextField(
+        _("accessibility requirements"), blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def name_on_badge(self) -> str:
+        return self.badge_name or self.full_name
+
+
+class TrustedDomain(models.Model):
+    """An email domain whose verified addresses are confirmed without manual vetting."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="trusted_domains"
+    )
+    domain = models.CharField(
+        max_length=120, help_text=_("e.g. police.uk: subdomains are trusted too.")
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "domain"], name="trusted_domain_once_per_edition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Registration(models.Model):
+    """A person's place (or wish for one) at one edition."""
+
+    class Category(models.TextChoices):
+        DELEGATE = "delegate", _("Delegate")
+        SPEAKER = "speaker", _("Speaker")
+        PARTNER = "partner", _("Partner")
+        STAFF = "staff", _("Staff")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations"
+    )
+    category = models.CharField(
+        max_length=10, choices=Category.choices, default=Category.DELEGATE
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
+    number = models.PositiveIntegerField(help_text=_("Sequence within the edition"))
+    reference = models.CharField(max_length=20, unique=True)
+    consent_terms = models.BooleanField(default=False)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    waitlisted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "user"],
+                name="registration_once_per_edition",
+                violation_error_message=_("You are already registered for this event."),
+            ),
+            models.UniqueConstraint(
+                fields=["edition", "number"], name="registration_number_per_edition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("delegates:dashboard")
+
+
+class RegistrationStatusChange(models.Model):
+    """The audit trail: who changed a registration's status, when and why."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        max_length=12, choices=Registration.Status.choices, blank=True
+    )
+    to_status = models.CharField(max_length=12, choices=Registration.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.registration}: {self.from_status or '—'} → {self.to_status}"

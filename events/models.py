@@ -1,0 +1,261 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+MONTHS = [
+    (1, _("January")),
+    (2, _("February")),
+    (3, _("March")),
+    (4, _("April")),
+    (5, _("May")),
+    (6, _("June")),
+    (7, _("July")),
+    (8, _("August")),
+    (9, _("September")),
+    (10, _("October")),
+    (11, _("November")),
+    (12, _("December")),
+]
+
+
+class Series(models.Model):
+    """A series: the Strategic Conference or the Economic Crime Conference."""
+
+    name = models.CharField(max_length=120, unique=True)
+    short_name = models.CharField(max_length=60, help_text=_("e.g. Strategic SOCEX"))
+    slug = models.SlugField(max_length=80, unique=True)
+    code = models.CharField(
+        max_length=6,
+        unique=True,
+        help_text=_("Short code used in registration references, e.g. SC or ECC."),
+    )
+    usual_month = models.PositiveSmallIntegerField(choices=MONTHS)
+    audience = models.CharField(max_length=200)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["usual_month", "name"]
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:series", kwargs={"slug": self.slug})
+
+
+class Venue(models.Model):
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=160, unique=True)
+    address = models.TextField()
+    town = models.CharField(max_length=100)
+    postcode = models.CharField(max_length=12)
+    map_url = models.URLField(blank=True)
+    travel_notes = models.TextField(blank=True)
+    parking_notes = models.TextField(blank=True)
+    accessibility_notes = models.TextField(blank=True)
+    accommodation_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.town}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:venue", kwargs={"slug": self.slug})
+
+
+class Room(models.Model):
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=100)
+    capacity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["venue", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "name"], name="room_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.venue.name})"
+
+
+class Edition(models.Model):
+    """One year's conference of a series, at one venue."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    series = models.ForeignKey(
+        Series, on_delete=models.PROTECT, related_name="editions"
+    )
+    ordinal = models.PositiveSmallIntegerField(help_text=_("5 for the 5th conference"))
+    year = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, related_name="editions", null=True, blank=True
+    )
+    capacity = models.PositiveIntegerField(help_text=_("Delegate places"))
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    workshop_selection_closes_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    aim = models.TextField(blank=True)
+    welcome_message = models.TextField(blank=True)
+    welcome_author = models.CharField(max_length=150, blank=True)
+    welcome_author_role = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="edition_end_not_before_start",
+                violation_error_message=_(
+                    "The end date cannot be before the start date."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "year"], name="edition_one_per_series_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:edition", kwargs={"slug": self.slug})
+
+
+class Speaker(models.Model):
+    display_name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=160, unique=True)
+    post_nominals = models.CharField(max_length=50, blank=True, help_text=_("e.g. QPM"))
+    role = models.CharField(max_length=150, blank=True)
+    organisation = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="speakers/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="speaker",
+    )
+    may_be_named = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Untick for a speaker who may not be named publicly: the site shows "
+            "“Speaker to be confirmed”."
+        ),
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:speaker", kwargs={"slug": self.slug})
+
+
+class AgendaSession(models.Model):
+    class Kind(models.TextChoices):
+        KEYNOTE = "keynote", _("Keynote")
+        PLENARY = "plenary", _("Plenary")
+        PANEL = "panel", _("Panel")
+        WORKSHOP_BLOCK = "workshop_block", _("Workshop block")
+        BREAK = "break", _("Break")
+        NETWORKING = "networking", _("Networking")
+        DINNER = "dinner", _("Dinner")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="sessions"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    speakers = models.ManyToManyField(
+        Speaker, through="SessionSpeaker", related_name="sessions", blank=True
+    )
+
+    class Meta:
+        ordering = ["starts_at", "room__name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SessionSpeaker(models.Model):
+    session = models.ForeignKey(AgendaSession, on_delete=models.CASCADE)
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "speaker"], name="session_speaker_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} at {self.session}"
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=150, unique=True)
+    logo = models.ImageField(upload_to="partners/", blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EditionPartner(models.Model):
+    """A partner shown "In association with" an edition, in the organiser's order."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="partners"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "partner"], name="edition_partner_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.edition})"

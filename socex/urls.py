@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from socex import views
+
+admin.site.site_header = "SOCEX organisers"
+admin.site.site_title = "SOCEX admin"
+admin.site.index_title = "Conference administration"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("my/", include("delegates.urls")),
+    path("workshops/", include("workshops.urls")),
+    path("", include("events.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
