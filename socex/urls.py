@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("my/", include("delegates.urls")),
     path("workshops/", include("workshops.urls")),
+    path("", include("delegates.badges.urls")),
     path("", include("events.urls")),
 ]
 
