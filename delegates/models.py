@@ -214,3 +214,6 @@ class RegistrationStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration}: {self.from_status or '—'} → {self.to_status}"
+
+
+from .badges.models import *  # noqa: E402,F401,F403  (badges and check-in)

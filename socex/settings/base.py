@@ -129,6 +129,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# CACHE_URL, e.g. redis://127.0.0.1:6379/1; unset, a per-process memory cache.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://socex")}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {messages.ERROR: "danger"}

@@ -1,0 +1,1 @@
+"""Badge receivers: connected from DelegatesConfig.ready()."""
