@@ -181,6 +181,12 @@ class Registration(models.Model):
                 fields=["edition", "number"], name="registration_number_per_edition"
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["edition", "status", "waitlisted_at"],
+                name="registration_queue_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -214,6 +220,41 @@ class RegistrationStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration}: {self.from_status or '—'} → {self.to_status}"
+
+
+class EditionSeats(models.Model):
+    """The per-edition counter of confirmed delegate places: the capacity guard.
+
+    Services lock this row (after the edition row) before confirming anyone and keep
+    ``confirmed`` equal to the number of confirmed delegate registrations; the check
+    constraint makes overbooking impossible even for code that forgets the rule.
+    ``last_number`` hands out registration numbers under the same lock.
+    """
+
+    edition = models.OneToOneField(
+        Edition, on_delete=models.CASCADE, primary_key=True, related_name="seats"
+    )
+    capacity = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("edition seats")
+        verbose_name_plural = _("edition seats")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confirmed__lte=models.F("capacity")),
+                name="seats_confirmed_within_capacity",
+                violation_error_message=_("The edition is full."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition}: {self.confirmed}/{self.capacity}"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.confirmed, 0)
 
 
 from .badges.models import *  # noqa: E402,F401,F403  (badges and check-in)
