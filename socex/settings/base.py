@@ -177,6 +177,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "socex.mail.tasks.outbox_sweep",
         "schedule": 120.0,
     },
+    "joining-instructions": {
+        "task": "delegates.tasks.joining_instructions_send",
+        "schedule": 6 * 60 * 60.0,
+    },
 }
 
 LOGGING = {
