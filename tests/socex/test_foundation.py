@@ -73,16 +73,11 @@ def test_healthz_reports_database_up(client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_answers_503_when_broker_unreachable(client, settings):
-    from socex.celery import app
-
-    saved = app.conf.broker_url
+def test_healthz_answers_503_when_broker_unreachable(client, settings, monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = saved
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
     assert response.status_code == 503
     body = json.loads(response.content)
     assert body["checks"] == {"database": True, "broker": False}
