@@ -1,6 +1,33 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "Events"
+
+    def ready(self) -> None:
+        from events import cache, models
+
+        # Any change to what the public pages show invalidates their cached copies.
+        for model in (
+            models.Series,
+            models.Venue,
+            models.Room,
+            models.Edition,
+            models.Speaker,
+            models.AgendaSession,
+            models.SessionSpeaker,
+            models.Partner,
+            models.EditionPartner,
+        ):
+            uid = f"events-version-{model.__name__}"
+            post_save.connect(cache.version_bump, sender=model, dispatch_uid=uid)
+            post_delete.connect(
+                cache.version_bump, sender=model, dispatch_uid=uid + "-delete"
+            )
+        m2m_changed.connect(
+            cache.version_bump,
+            sender=models.AgendaSession.speakers.through,
+            dispatch_uid="events-version-speakers",
+        )

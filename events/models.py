@@ -1,7 +1,12 @@
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 MONTHS = [
@@ -138,6 +143,49 @@ class Edition(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:edition", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _(
+                "The end date cannot be before the start date: pick a day on or "
+                "after the first day of the conference."
+            )
+        if self.start_date and self.year and self.year != self.start_date.year:
+            errors["year"] = _("The year must be the year of the start date.")
+        opens, closes = self.registration_opens_at, self.registration_closes_at
+        if opens and closes and closes <= opens:
+            errors["registration_closes_at"] = _(
+                "Registration must close after it opens."
+            )
+        selection = self.workshop_selection_closes_at
+        if selection and self.end_date and selection.date() > self.end_date:
+            errors["workshop_selection_closes_at"] = _(
+                "Workshop selection must close before the conference ends."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def is_past(self) -> bool:
+        return self.end_date < timezone.localdate()
+
+    @property
+    def days(self) -> list[dt.date]:
+        count = (self.end_date - self.start_date).days + 1
+        return [self.start_date + dt.timedelta(days=n) for n in range(count)]
+
+    def local_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The first and last instant of the edition's days, in the site's zone."""
+        start = timezone.make_aware(dt.datetime.combine(self.start_date, dt.time.min))
+        end = timezone.make_aware(
+            dt.datetime.combine(self.end_date + dt.timedelta(days=1), dt.time.min)
+        )
+        return start, end
+
 
 class Speaker(models.Model):
     display_name = models.CharField(max_length=150)
@@ -170,6 +218,15 @@ class Speaker(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:speaker", kwargs={"slug": self.slug})
+
+    @property
+    def public_name(self) -> str:
+        """The name the public site shows: never the name of an unnamed speaker."""
+        if not self.may_be_named:
+            return str(_("Speaker to be confirmed"))
+        if self.post_nominals:
+            return f"{self.display_name} {self.post_nominals}"
+        return self.display_name
 
 
 class AgendaSession(models.Model):
@@ -206,9 +263,80 @@ class AgendaSession(models.Model):
                 violation_error_message=_("A session must end after it starts."),
             ),
         ]
+        # On PostgreSQL, migration 0002 adds the exclusion constraint
+        # "session_room_no_overlap" (btree_gist): no two sessions overlap in a room.
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"{self.edition.get_absolute_url()}agenda/#session-{self.pk}"
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors.setdefault("ends_at", []).append(
+                _("A session must end after it starts.")
+            )
+        edition = self.edition if self.edition_id else None
+        if edition and self.starts_at and self.ends_at:
+            first, last = edition.local_bounds()
+            if self.starts_at < first or self.ends_at > last:
+                errors.setdefault("starts_at", []).append(
+                    _(
+                        "The session must fall within the conference days "
+                        "(%(start)s to %(end)s)."
+                    )
+                    % {
+                        "start": date_format(edition.start_date, "j F Y"),
+                        "end": date_format(edition.end_date, "j F Y"),
+                    }
+                )
+        if (
+            edition
+            and self.room_id
+            and edition.venue_id
+            and self.room.venue_id != edition.venue_id
+        ):
+            errors.setdefault("room", []).append(
+                _("Choose a room at the edition's venue, %(venue)s.")
+                % {"venue": edition.venue.name}
+            )
+        clash = self.overlapping_session()
+        if clash is not None:
+            errors.setdefault("room", []).append(
+                _(
+                    "%(room)s is already booked for “%(title)s” from %(start)s to "
+                    "%(end)s: choose another room or time."
+                )
+                % {
+                    "room": self.room.name,
+                    "title": clash.title,
+                    "start": time_format(timezone.localtime(clash.starts_at), "H:i"),
+                    "end": time_format(timezone.localtime(clash.ends_at), "H:i"),
+                }
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def overlapping_session(self) -> "AgendaSession | None":
+        """Another session in the same room whose time overlaps this one's."""
+        if not (self.room_id and self.starts_at and self.ends_at):
+            return None
+        return (
+            AgendaSession.objects.filter(
+                room_id=self.room_id,
+                starts_at__lt=self.ends_at,
+                ends_at__gt=self.starts_at,
+            )
+            .exclude(pk=self.pk)
+            .order_by("starts_at")
+            .first()
+        )
+
+    @property
+    def local_date(self) -> dt.date:
+        return timezone.localtime(self.starts_at).date()
 
 
 class SessionSpeaker(models.Model):
@@ -259,3 +387,19 @@ class EditionPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} ({self.edition})"
+
+
+class PublicPagesVersion(models.Model):
+    """A counter bumped, inside the same transaction, by every change to events data.
+
+    The public pages cache their rendered programme under this number, so a change
+    committed by any process invalidates every cached copy at once.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("public pages version")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -1,5 +1,130 @@
-from django.shortcuts import render
+"""Public pages of the conferences. Drafts are 404 except for staff (preview)."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from events import selectors
+from events.cache import fragment
+from events.ics import calendar_bytes
+from events.models import Edition, Series
 
 
 def home(request):
-    return render(request, "events/home.html")
+    overview = selectors.home_overview(user=request.user)
+    return render(request, "events/home.html", {"overview": overview})
+
+
+def series_detail(request, slug: str):
+    series = get_object_or_404(Series, slug=slug)
+    editions = list(
+        selectors.editions_visible(user=request.user)
+        .filter(series=series)
+        .order_by("-start_date")
+    )
+    upcoming = [
+        e for e in editions if not e.is_past and e.status != Edition.Status.ARCHIVED
+    ]
+    past = [e for e in editions if e not in upcoming]
+    return render(
+        request,
+        "events/series_detail.html",
+        {"series": series, "upcoming": list(reversed(upcoming)), "past": past},
+    )
+
+
+def _programme(edition) -> dict:
+    sessions = list(selectors.sessions_for(edition=edition))
+    return {
+        "edition": edition,
+        "days": selectors.agenda_days(sessions=sessions),
+        "speakers": selectors.speakers_for(sessions=sessions),
+        "partners": selectors.partners_for(edition=edition),
+    }
+
+
+def edition_detail(request, slug: str):
+    edition = selectors.edition_get(slug=slug, user=request.user)
+    programme = fragment(
+        f"edition:{edition.pk}",
+        lambda: render_to_string("events/_edition_programme.html", _programme(edition)),
+    )
+    return render(
+        request,
+        "events/edition_detail.html",
+        {"edition": edition, "programme": programme},
+    )
+
+
+def edition_agenda(request, slug: str):
+    edition = selectors.edition_get(slug=slug, user=request.user)
+    agenda = fragment(
+        f"agenda:{edition.pk}",
+        lambda: render_to_string(
+            "events/_agenda.html", {**_programme(edition), "heading_level": 2}
+        ),
+    )
+    return render(
+        request, "events/edition_agenda.html", {"edition": edition, "agenda": agenda}
+    )
+
+
+def edition_speakers(request, slug: str):
+    edition = selectors.edition_get(slug=slug, user=request.user)
+    speakers = fragment(
+        f"speakers:{edition.pk}",
+        lambda: render_to_string(
+            "events/_speakers.html", {**_programme(edition), "heading_level": 2}
+        ),
+    )
+    return render(
+        request,
+        "events/edition_speakers.html",
+        {"edition": edition, "speakers": speakers},
+    )
+
+
+def _ics_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def edition_ics(request, slug: str):
+    edition = selectors.edition_get(slug=slug, user=request.user)
+    sessions = selectors.sessions_for(edition=edition)
+    content = calendar_bytes(edition=edition, sessions=sessions, name=edition.title)
+    return _ics_response(content, f"{edition.slug}.ics")
+
+
+def session_ics(request, slug: str, pk: int):
+    edition = selectors.edition_get(slug=slug, user=request.user)
+    session = selectors.sessions_for(edition=edition).filter(pk=pk).first()
+    if session is None:
+        raise Http404("No such session")
+    content = calendar_bytes(
+        edition=edition, sessions=[session], name=f"{session.title} — {edition.title}"
+    )
+    return _ics_response(content, f"{edition.slug}-{slugify(session.title)[:40]}.ics")
+
+
+def venue_detail(request, slug: str):
+    venue = selectors.venue_get(slug=slug, user=request.user)
+    editions = list(
+        selectors.editions_visible(user=request.user)
+        .filter(venue=venue)
+        .order_by("-start_date")
+    )
+    return render(
+        request, "events/venue_detail.html", {"venue": venue, "editions": editions}
+    )
+
+
+def speaker_detail(request, slug: str):
+    speaker, sessions = selectors.speaker_get(slug=slug, user=request.user)
+    return render(
+        request,
+        "events/speaker_detail.html",
+        {"speaker": speaker, "sessions": sessions},
+    )

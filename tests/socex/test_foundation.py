@@ -53,6 +53,7 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.django_db
 def test_home_page_introduces_both_series(client):
     response = client.get(reverse("events:home"))
     assert response.status_code == 200

@@ -1,0 +1,61 @@
+"""iCalendar (RFC 5545) feeds of an edition's agenda, built with ``icalendar``."""
+
+import datetime as dt
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from events.models import AgendaSession, Edition
+
+PRODID = "-//SOCEX//Serious and Organised Crime Exchange//EN"
+
+
+def _location(session: AgendaSession, edition: Edition) -> str:
+    parts = []
+    if session.room:
+        parts.append(session.room.name)
+    if edition.venue:
+        parts += [edition.venue.name, edition.venue.town, edition.venue.postcode]
+    return ", ".join(parts)
+
+
+def _event(session: AgendaSession, edition: Edition, stamp) -> Event:
+    event = Event()
+    host = urlsplit(settings.SITE_URL).hostname or "socex"
+    event.add("uid", f"socex-session-{session.pk}@{host}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", session.starts_at.astimezone(dt.UTC))
+    event.add("dtend", session.ends_at.astimezone(dt.UTC))
+    event.add("summary", f"{session.title} — {edition.title}")
+    speakers = [link.speaker.public_name for link in session.speaker_links]
+    description = session.description
+    if speakers:
+        description = f"{description}\n\n{', '.join(speakers)}".strip()
+    if description:
+        event.add("description", description)
+    location = _location(session, edition)
+    if location:
+        event.add("location", location)
+    event.add("categories", [session.get_kind_display()])
+    event.add("url", settings.SITE_URL + session.get_absolute_url())
+    return event
+
+
+def calendar_bytes(
+    *, edition: Edition, sessions: Iterable[AgendaSession], name: str
+) -> bytes:
+    """A VCALENDAR with one VEVENT per session (times in UTC)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
+    for session in sessions:
+        session.edition = edition
+        calendar.add_component(_event(session, edition, stamp))
+    return calendar.to_ical()

@@ -1,0 +1,172 @@
+"""Reads shared by the public pages, the feeds and the admin."""
+
+import itertools
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from events.models import (
+    AgendaSession,
+    Edition,
+    EditionPartner,
+    Series,
+    SessionSpeaker,
+    Speaker,
+    Venue,
+)
+
+PUBLIC_STATUSES = (Edition.Status.PUBLISHED, Edition.Status.ARCHIVED)
+
+
+def editions_visible(*, user=None) -> QuerySet[Edition]:
+    """Editions a user may see: public ones, and drafts too for staff."""
+    editions = Edition.objects.select_related("series", "venue")
+    if user is not None and user.is_active and user.is_staff:
+        return editions
+    return editions.filter(status__in=PUBLIC_STATUSES)
+
+
+def edition_get(*, slug: str, user=None) -> Edition:
+    """The edition at ``slug``, or 404 (drafts are 404 for everyone but staff)."""
+    edition = editions_visible(user=user).filter(slug=slug).first()
+    if edition is None:
+        raise Http404("No such edition")
+    return edition
+
+
+def sessions_for(*, edition: Edition) -> QuerySet[AgendaSession]:
+    """The edition's agenda in time order, with rooms and ordered speakers."""
+    return (
+        AgendaSession.objects.filter(edition=edition)
+        .select_related("room")
+        .prefetch_related(
+            Prefetch(
+                "sessionspeaker_set",
+                queryset=SessionSpeaker.objects.select_related("speaker").order_by(
+                    "order", "id"
+                ),
+                to_attr="speaker_links",
+            )
+        )
+        .order_by("starts_at", "room__name", "id")
+    )
+
+
+@dataclass
+class Slot:
+    starts_at: object
+    ends_at: object
+    sessions: list = field(default_factory=list)
+
+
+@dataclass
+class Day:
+    date: object
+    slots: list = field(default_factory=list)
+
+
+def agenda_days(*, sessions: list[AgendaSession]) -> list[Day]:
+    """Group sessions by local day, then by start time (parallel sessions share a
+    slot), ready for a timeline that stacks on a phone."""
+    days = []
+    local = timezone.localtime
+    for date, day_sessions in itertools.groupby(
+        sessions, key=lambda s: local(s.starts_at).date()
+    ):
+        day = Day(date=date)
+        for starts_at, slot_sessions in itertools.groupby(
+            day_sessions, key=lambda s: s.starts_at
+        ):
+            slot_sessions = list(slot_sessions)
+            day.slots.append(
+                Slot(
+                    starts_at=starts_at,
+                    ends_at=max(s.ends_at for s in slot_sessions),
+                    sessions=slot_sessions,
+                )
+            )
+        days.append(day)
+    return days
+
+
+def speakers_for(*, sessions: list[AgendaSession]) -> list[Speaker]:
+    """The distinct speakers of these sessions, named ones first by name, with the
+    unnamed ("to be confirmed") last."""
+    seen = {}
+    for session in sessions:
+        for link in session.speaker_links:
+            seen.setdefault(link.speaker_id, link.speaker)
+    return sorted(
+        seen.values(), key=lambda s: (not s.may_be_named, s.display_name.lower())
+    )
+
+
+def partners_for(*, edition: Edition) -> list[EditionPartner]:
+    return list(
+        EditionPartner.objects.filter(edition=edition)
+        .select_related("partner")
+        .order_by("order", "id")
+    )
+
+
+@dataclass
+class SeriesOverview:
+    series: Series
+    next_edition: Edition | None
+    past_editions: list
+
+
+def home_overview(*, user=None) -> list[SeriesOverview]:
+    """For each series: its next edition (not yet ended) and its past editions."""
+    today = timezone.localdate()
+    series_list = list(Series.objects.all())
+    editions = list(editions_visible(user=user).order_by("start_date"))
+    overview = []
+    for series in series_list:
+        own = [e for e in editions if e.series_id == series.pk]
+        upcoming = [
+            e
+            for e in own
+            if e.end_date >= today and e.status != Edition.Status.ARCHIVED
+        ]
+        past = [e for e in own if e not in upcoming]
+        overview.append(
+            SeriesOverview(
+                series=series,
+                next_edition=upcoming[0] if upcoming else None,
+                past_editions=list(reversed(past)),
+            )
+        )
+    return overview
+
+
+def venue_get(*, slug: str, user=None) -> Venue:
+    """A venue, public once one of its editions is public (staff see all)."""
+    venue = Venue.objects.filter(slug=slug).prefetch_related("rooms").first()
+    if venue is None:
+        raise Http404("No such venue")
+    if not editions_visible(user=user).filter(venue=venue).exists():
+        raise Http404("No such venue")
+    return venue
+
+
+def speaker_get(*, slug: str, user=None) -> tuple[Speaker, list[AgendaSession]]:
+    """A named speaker and their sessions in visible editions, or 404.
+
+    A speaker who may not be named has no public page (the slug would name them).
+    """
+    speaker = Speaker.objects.filter(slug=slug).first()
+    staff = user is not None and user.is_active and user.is_staff
+    if speaker is None or (not speaker.may_be_named and not staff):
+        raise Http404("No such speaker")
+    visible = editions_visible(user=user)
+    sessions = list(
+        AgendaSession.objects.filter(speakers=speaker, edition__in=visible)
+        .select_related("edition", "room")
+        .order_by("-starts_at")
+    )
+    if not sessions and not staff:
+        raise Http404("No such speaker")
+    return speaker, sessions

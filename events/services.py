@@ -1,0 +1,154 @@
+"""Writes for the events app: every state change of an edition or its agenda."""
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.cache import version_bump
+from events.models import AgendaSession, Edition, EditionPartner
+from events.signals import edition_capacity_changed, edition_duplicated
+
+
+@transaction.atomic
+def edition_save(*, edition: Edition) -> Edition:
+    """Validate and save an edition (new or changed).
+
+    When the delegate capacity changes, sends ``edition_capacity_changed`` inside the
+    transaction, so a receiver that refuses the change rolls the save back.
+    """
+    old_capacity = None
+    if edition.pk:
+        old_capacity = (
+            Edition.objects.select_for_update()
+            .filter(pk=edition.pk)
+            .values_list("capacity", flat=True)
+            .first()
+        )
+    edition.full_clean()
+    edition.save()
+    if old_capacity is not None and old_capacity != edition.capacity:
+        edition_capacity_changed.send(
+            sender=Edition,
+            edition=edition,
+            old_capacity=old_capacity,
+            new_capacity=edition.capacity,
+        )
+    return edition
+
+
+@transaction.atomic
+def edition_capacity_set(*, edition: Edition, capacity: int) -> Edition:
+    """Change an edition's delegate capacity (sends ``edition_capacity_changed``)."""
+    edition.capacity = capacity
+    return edition_save(edition=edition)
+
+
+@transaction.atomic
+def agenda_session_save(*, session: AgendaSession) -> AgendaSession:
+    """Validate (dates, room at the venue, no overlap in the room) and save."""
+    if session.room_id:
+        # Serialise bookings of one room so two writers cannot both pass the check.
+        type(session.room).objects.select_for_update().filter(
+            pk=session.room_id
+        ).first()
+    session.full_clean()
+    session.save()
+    return session
+
+
+def _local_shift(value: dt.datetime | None, days: int) -> dt.datetime | None:
+    """Move an aware datetime by whole days, keeping its local wall-clock time."""
+    if value is None:
+        return None
+    local = timezone.localtime(value).replace(tzinfo=None) + dt.timedelta(days=days)
+    return timezone.make_aware(local)
+
+
+def _one_year_later(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _next_year_text(text: str, year: int) -> str:
+    return re.sub(rf"\b{year}\b", str(year + 1), text)
+
+
+@transaction.atomic
+def edition_duplicate(*, edition: Edition) -> Edition:
+    """Copy an edition as a draft one year later: dates shifted, same venue, the
+    agenda skeleton (sessions without speakers) and the partners.
+
+    Sends ``edition_duplicated`` with ``session_map`` inside the transaction, so the
+    workshops app can copy its part.
+    """
+    source = Edition.objects.select_for_update().get(pk=edition.pk)
+    year = source.year + 1
+    if Edition.objects.filter(series_id=source.series_id, year=year).exists():
+        raise ValidationError(
+            _(
+                "%(series)s already has an edition in %(year)s: edit that one "
+                "instead of duplicating."
+            )
+            % {"series": source.series.name, "year": year}
+        )
+    start = _one_year_later(source.start_date)
+    days = (start - source.start_date).days
+    slug = _next_year_text(source.slug, source.year)
+    if slug == source.slug:
+        slug = f"{source.slug}-{year}"
+    if Edition.objects.filter(slug=slug).exists():
+        raise ValidationError(
+            _("The address “%(slug)s” is already used by another edition.")
+            % {"slug": slug}
+        )
+    copy = Edition(
+        series_id=source.series_id,
+        ordinal=source.ordinal + 1,
+        year=year,
+        title=_next_year_text(source.title, source.year),
+        slug=slug,
+        start_date=start,
+        end_date=source.end_date + dt.timedelta(days=days),
+        venue_id=source.venue_id,
+        capacity=source.capacity,
+        registration_opens_at=_local_shift(source.registration_opens_at, days),
+        registration_closes_at=_local_shift(source.registration_closes_at, days),
+        workshop_selection_closes_at=_local_shift(
+            source.workshop_selection_closes_at, days
+        ),
+        status=Edition.Status.DRAFT,
+        aim=source.aim,
+    )
+    copy.full_clean()
+    copy.save()
+    originals = list(source.sessions.order_by("starts_at", "id"))
+    copies = AgendaSession.objects.bulk_create(
+        AgendaSession(
+            edition=copy,
+            starts_at=_local_shift(session.starts_at, days),
+            ends_at=_local_shift(session.ends_at, days),
+            room_id=session.room_id,
+            kind=session.kind,
+            title=session.title,
+            description=session.description,
+        )
+        for session in originals
+    )
+    EditionPartner.objects.bulk_create(
+        EditionPartner(edition=copy, partner_id=link.partner_id, order=link.order)
+        for link in source.partners.all()
+    )
+    version_bump()  # bulk_create sends no post_save
+    session_map = {
+        original.pk: copied for original, copied in zip(originals, copies, strict=True)
+    }
+    edition_duplicated.send(
+        sender=Edition, source=source, copy=copy, session_map=session_map
+    )
+    return copy
