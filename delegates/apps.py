@@ -6,4 +6,5 @@ class DelegatesConfig(AppConfig):
     verbose_name = "Delegates"
 
     def ready(self) -> None:
+        from . import receivers as delegates_receivers  # noqa: F401
         from .badges import receivers  # noqa: F401

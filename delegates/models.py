@@ -1,10 +1,22 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
+
+PHONE_RE = re.compile(r"\+?[0-9 ()\-]+")
+PROFILE_EXAMPLES = {
+    "first_name": "Sam",
+    "last_name": "Patel",
+    "job_title": "Detective Inspector",
+    "organisation": "West Midlands Police",
+    "country": "United Kingdom",
+}
 
 
 class UserManager(BaseUserManager):
@@ -100,6 +112,24 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self) -> None:
+        errors = {}
+        for name in ("first_name", "last_name", "job_title", "organisation", "country"):
+            value = getattr(self, name) or ""
+            if value and not any(ch.isalpha() for ch in value):
+                errors[name] = _("Use letters here, e.g. “%(example)s”.") % {
+                    "example": PROFILE_EXAMPLES[name]
+                }
+        if self.phone:
+            digits = sum(ch.isdigit() for ch in self.phone)
+            if not PHONE_RE.fullmatch(self.phone) or not 7 <= digits <= 15:
+                errors["phone"] = _(
+                    "Enter a phone number of 7 to 15 digits; you may use spaces, "
+                    "brackets, dashes and a leading +, e.g. +44 20 7946 0000."
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

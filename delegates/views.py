@@ -1,7 +1,221 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from events.models import Edition
+
+from . import ics, selectors, services
+from .forms import ProfileForm, RegistrationForm
+from .models import Registration
+
+Status = Registration.Status
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 @login_required
 def dashboard(request):
-    return render(request, "delegates/dashboard.html")
+    registrations = selectors.dashboard_registrations(user=request.user)
+    registered = {registration.edition_id for registration in registrations}
+    open_editions = [
+        edition
+        for edition in Edition.objects.filter(
+            status=Edition.Status.PUBLISHED, start_date__gt=timezone.localdate()
+        )
+        .select_related("venue")
+        .order_by("start_date")
+        if edition.pk not in registered
+    ]
+    return render(
+        request,
+        "delegates/dashboard.html",
+        {
+            "registrations": registrations,
+            "profile": selectors.profile_for(user=request.user),
+            "profile_complete": selectors.profile_is_complete(user=request.user),
+            "open_editions": open_editions,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = selectors.profile_for(user=request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = ProfileForm(request.POST or None, instance=profile)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.profile_save(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Your profile has been saved."))
+                return redirect(next_url or "delegates:dashboard")
+        status = 400
+    return render(
+        request,
+        "delegates/profile_form.html",
+        {"form": form, "next": next_url, "creating": profile is None},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request, slug):
+    edition = get_object_or_404(
+        Edition.objects.select_related("series", "venue").exclude(
+            status=Edition.Status.DRAFT
+        ),
+        slug=slug,
+    )
+    existing = Registration.objects.filter(edition=edition, user=request.user).first()
+    closed_reason = selectors.registration_closed_reason(edition=edition)
+    if (
+        existing is None
+        and not closed_reason
+        and not selectors.profile_is_complete(user=request.user)
+    ):
+        messages.info(
+            request,
+            _("Please complete your profile first; then confirm your registration."),
+        )
+        query = urlencode({"next": request.path})
+        return redirect(f"{reverse('delegates:profile')}?{query}")
+    form = RegistrationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                registration = services.registration_create(
+                    edition=edition,
+                    user=request.user,
+                    consent_terms=form.cleaned_data["consent_terms"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                _registered_message(request, registration)
+                return redirect("delegates:dashboard")
+        status = 400
+    return render(
+        request,
+        "delegates/register.html",
+        {
+            "edition": edition,
+            "existing": existing,
+            "closed_reason": closed_reason,
+            "form": form,
+            "profile": selectors.profile_for(user=request.user),
+        },
+        status=status,
+    )
+
+
+def _registered_message(request, registration: Registration) -> None:
+    values = {
+        "edition": registration.edition.title,
+        "reference": registration.reference,
+    }
+    if registration.status == Status.CONFIRMED:
+        messages.success(
+            request,
+            _("You are confirmed for %(edition)s. Your reference is %(reference)s.")
+            % values,
+        )
+    elif registration.status == Status.WAITLISTED:
+        values["position"] = selectors.waitlist_position(registration=registration)
+        messages.info(
+            request,
+            _(
+                "%(edition)s is full: you are on the waiting list at position "
+                "%(position)s (reference %(reference)s)."
+            )
+            % values,
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "Thank you: your registration %(reference)s for %(edition)s is "
+                "pending approval by the organisers. We will email you."
+            )
+            % values,
+        )
+
+
+def _own_registration(request, reference: str) -> Registration:
+    """The user's own registration, or 404: another user's reference is not found."""
+    return get_object_or_404(
+        Registration.objects.select_related("edition__series", "edition__venue"),
+        reference=reference,
+        user=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration_cancel(request, reference):
+    registration = _own_registration(request, reference)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.registration_cancel(registration=registration, actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("Your registration %(reference)s has been cancelled.")
+                % {"reference": registration.reference},
+            )
+            return redirect("delegates:dashboard")
+    return render(
+        request,
+        "delegates/cancel.html",
+        {"registration": registration, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def agenda_ics(request, reference):
+    registration = _own_registration(request, reference)
+    if registration.status != Status.CONFIRMED:
+        return render(
+            request,
+            "delegates/agenda_unavailable.html",
+            {"registration": registration},
+            status=404,
+        )
+    items = selectors.registration_agenda_items(registration=registration)
+    response = HttpResponse(
+        ics.agenda_calendar(registration=registration, items=items),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{registration.edition.slug}-agenda.ics"'
+    )
+    return response

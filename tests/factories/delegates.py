@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from delegates.models import Profile, Registration
+from delegates.models import Profile, Registration, TrustedDomain
 
 from .accounts import UserFactory
 from .events import EditionFactory
@@ -36,3 +36,12 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     consent_terms = True
     consented_at = factory.LazyFunction(timezone.now)
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class TrustedDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrustedDomain
+        django_get_or_create = ("edition", "domain")
+
+    edition = factory.SubFactory(EditionFactory)
+    domain = "police.uk"

@@ -1,0 +1,63 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Profile
+from .services import PROFILE_FIELDS
+
+
+class ProfileForm(forms.ModelForm):
+    """The delegate's profile; the model's ``clean`` gives the detailed messages."""
+
+    class Meta:
+        model = Profile
+        fields = PROFILE_FIELDS
+        widgets = {
+            "accessibility_requirements": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "organisation_type": _("Choose the closest match."),
+            "dietary_requirements": _(
+                "e.g. vegetarian, halal, gluten free; leave blank if none."
+            ),
+            "accessibility_requirements": _(
+                "Anything the venue should prepare, e.g. step-free access, a hearing "
+                "loop. Only the organisers and the venue see this."
+            ),
+        }
+        error_messages = {
+            "first_name": {"required": _("Enter your first name.")},
+            "last_name": {"required": _("Enter your last name.")},
+            "job_title": {
+                "required": _("Enter your job title, e.g. Detective Inspector.")
+            },
+            "organisation": {
+                "required": _("Enter your organisation, e.g. West Midlands Police.")
+            },
+            "organisation_type": {
+                "required": _("Choose the type of your organisation."),
+                "invalid_choice": _("Choose one of the organisation types listed."),
+            },
+            "country": {"required": _("Enter the country you work in.")},
+        }
+
+
+class RegistrationForm(forms.Form):
+    consent_terms = forms.BooleanField(
+        label=_(
+            "I agree to the terms of attendance and to SOCEX holding my details as "
+            "described in the privacy notice, for running this event."
+        ),
+        error_messages={
+            "required": _("Please accept the terms and the privacy notice to register.")
+        },
+    )
+
+
+class DeclineForm(forms.Form):
+    """The reason an organiser gives when declining (admin intermediate page)."""
+
+    reason = forms.CharField(
+        label=_("Reason (the delegate reads this in the email)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Give the reason for declining.")},
+    )

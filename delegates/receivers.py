@@ -1,0 +1,15 @@
+"""Reactions to other apps' signals: connected from DelegatesConfig.ready()."""
+
+from django.dispatch import receiver
+
+from events.signals import edition_capacity_changed
+
+from . import services
+
+
+@receiver(edition_capacity_changed, dispatch_uid="delegates_promote_on_capacity")
+def promote_on_capacity_change(sender, *, edition, old_capacity, new_capacity, **kw):
+    """A rise in capacity fills the new places from the waiting list, in order; a
+    capacity below the confirmed delegates raises ValidationError (the save rolls
+    back)."""
+    services.edition_capacity_apply(edition=edition)

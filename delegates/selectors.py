@@ -1,0 +1,277 @@
+"""Reads shared by the delegates views, admin, emails and other apps."""
+
+import datetime as dt
+from collections import Counter
+
+from allauth.account.models import EmailAddress
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from events.models import AgendaSession, Edition
+
+from . import signals
+from .models import Profile, Registration, TrustedDomain, User
+
+Status = Registration.Status
+Category = Registration.Category
+
+# A profile must hold these before its owner can register.
+PROFILE_REQUIRED_FIELDS = (
+    "first_name",
+    "last_name",
+    "job_title",
+    "organisation",
+    "organisation_type",
+    "country",
+)
+
+
+def registration_closed_reason(
+    *, edition: Edition, now: dt.datetime | None = None
+) -> str:
+    """Why a delegate cannot register for ``edition`` now, or "" when they can."""
+    now = now or timezone.now()
+    if edition.start_date <= timezone.localdate(now):
+        return str(_("This event has already taken place: registration is closed."))
+    if edition.status != Edition.Status.PUBLISHED:
+        return str(_("Registration is not open for this event."))
+    if edition.registration_opens_at and now < edition.registration_opens_at:
+        return str(
+            _("Registration for this event opens on %(when)s.")
+            % {"when": date_format(timezone.localtime(edition.registration_opens_at))}
+        )
+    if edition.registration_closes_at and now >= edition.registration_closes_at:
+        return str(
+            _(
+                "Registration for this event closed on %(when)s. Please contact the "
+                "organisers if you still need a place."
+            )
+            % {"when": date_format(timezone.localtime(edition.registration_closes_at))}
+        )
+    return ""
+
+
+def profile_for(*, user: User) -> Profile | None:
+    return Profile.objects.filter(user=user).first()
+
+
+def profile_is_complete(*, user: User) -> bool:
+    profile = profile_for(user=user)
+    return profile is not None and all(
+        str(getattr(profile, name)).strip() for name in PROFILE_REQUIRED_FIELDS
+    )
+
+
+def domain_is_trusted(*, domain: str, trusted: list[str]) -> bool:
+    """``domain`` equals one of ``trusted`` or is a subdomain of one."""
+    domain = domain.lower().strip().rstrip(".")
+    for entry in trusted:
+        entry = entry.lower().strip().strip(".")
+        if entry and (domain == entry or domain.endswith("." + entry)):
+            return True
+    return False
+
+
+def user_is_trusted(*, edition: Edition, user: User) -> bool:
+    """The user's own address is verified and on one of the edition's trusted
+    domains."""
+    email = user.email or ""
+    if "@" not in email:
+        return False
+    verified = EmailAddress.objects.filter(
+        user=user, email__iexact=email, verified=True
+    ).exists()
+    if not verified:
+        return False
+    trusted = list(
+        TrustedDomain.objects.filter(edition=edition).values_list("domain", flat=True)
+    )
+    return domain_is_trusted(domain=email.rsplit("@", 1)[1], trusted=trusted)
+
+
+def waitlist_queue(*, edition: Edition) -> QuerySet[Registration]:
+    """Waitlisted delegates in the order they joined the list."""
+    return Registration.objects.filter(
+        edition=edition, category=Category.DELEGATE, status=Status.WAITLISTED
+    ).order_by("waitlisted_at", "id")
+
+
+def _ahead_in_queue() -> QuerySet[Registration]:
+    return Registration.objects.filter(
+        edition=OuterRef("edition"),
+        category=Category.DELEGATE,
+        status=Status.WAITLISTED,
+    ).filter(
+        Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+        | Q(waitlisted_at=OuterRef("waitlisted_at"), id__lt=OuterRef("id"))
+    )
+
+
+def with_waitlist_position(queryset: QuerySet[Registration]) -> QuerySet[Registration]:
+    """Annotate ``ahead`` (waitlisted delegates before each row) in the same query."""
+    ahead = (
+        _ahead_in_queue()
+        .order_by()
+        .values("edition")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return queryset.annotate(
+        ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), 0)
+    )
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    """1 for the next in line; None when the registration is not waitlisted."""
+    if registration.status != Status.WAITLISTED:
+        return None
+    ahead = getattr(registration, "ahead", None)
+    if ahead is None:
+        ahead = (
+            waitlist_queue(edition=registration.edition)
+            .filter(
+                Q(waitlisted_at__lt=registration.waitlisted_at)
+                | Q(waitlisted_at=registration.waitlisted_at, id__lt=registration.id)
+            )
+            .count()
+        )
+    return ahead + 1
+
+
+def dashboard_registrations(*, user: User) -> list[Registration]:
+    """The user's registrations, newest edition first, with ``waitlist_position``."""
+    registrations = list(
+        with_waitlist_position(
+            Registration.objects.filter(user=user).select_related(
+                "edition__series", "edition__venue", "user__profile"
+            )
+        ).order_by("-edition__start_date", "-id")
+    )
+    for registration in registrations:
+        registration.waitlist_position = waitlist_position(registration=registration)
+    return registrations
+
+
+def registration_agenda_items(*, registration: Registration) -> list[dict]:
+    """The delegate's personal agenda: plenary sessions plus items other apps add.
+
+    Workshop blocks are left to the workshops app, which answers
+    ``collect_agenda_items`` with the delegate's own workshops.
+    """
+    edition = registration.edition
+    items = [
+        {
+            "starts_at": session.starts_at,
+            "ends_at": session.ends_at,
+            "title": session.title,
+            "location": (
+                f"{session.room.name}, {edition.venue.name}"
+                if session.room and edition.venue
+                else (edition.venue.name if edition.venue else "")
+            ),
+            "description": session.description,
+            "uid": f"session-{session.pk}@socex",
+        }
+        for session in AgendaSession.objects.filter(edition=edition)
+        .exclude(kind=AgendaSession.Kind.WORKSHOP_BLOCK)
+        .select_related("room")
+    ]
+    for _receiver, response in signals.collect_agenda_items.send(
+        sender=Registration, registration=registration
+    ):
+        items.extend(response or [])
+    return sorted(items, key=lambda item: item["starts_at"])
+
+
+def catering_summary(*, edition: Edition) -> dict:
+    """Confirmed attendees' dietary counts and accessibility needs, for the venue."""
+    confirmed = (
+        Registration.objects.filter(edition=edition, status=Status.CONFIRMED)
+        .select_related("user__profile")
+        .order_by("user__profile__last_name", "user__profile__first_name", "id")
+    )
+    dietary: Counter[str] = Counter()
+    accessibility = []
+    total = 0
+    for registration in confirmed:
+        total += 1
+        profile = getattr(registration.user, "profile", None)
+        need = " ".join((profile.dietary_requirements if profile else "").split())
+        dietary[need.capitalize() if need else ""] += 1
+        if profile and profile.accessibility_requirements.strip():
+            accessibility.append(
+                {
+                    "name": profile.full_name,
+                    "reference": registration.reference,
+                    "category": registration.get_category_display(),
+                    "needs": profile.accessibility_requirements.strip(),
+                }
+            )
+    no_requirement = dietary.pop("", 0)
+    return {
+        "total": total,
+        "no_dietary_requirement": no_requirement,
+        "dietary": sorted(dietary.items(), key=lambda item: (-item[1], item[0])),
+        "accessibility": accessibility,
+    }
+
+
+EXPORT_COLUMNS = [
+    ("reference", "Reference"),
+    ("edition", "Edition"),
+    ("status", "Status"),
+    ("category", "Category"),
+    ("title_rank", "Title or rank"),
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("post_nominals", "Post-nominals"),
+    ("name_on_badge", "Name on badge"),
+    ("email", "Email"),
+    ("job_title", "Job title"),
+    ("organisation", "Organisation"),
+    ("organisation_type", "Organisation type"),
+    ("country", "Country"),
+    ("phone", "Phone"),
+    ("dietary_requirements", "Dietary requirements"),
+    ("accessibility_requirements", "Accessibility requirements"),
+    ("created_at", "Registered at"),
+]
+
+
+def export_rows(*, queryset: QuerySet[Registration]) -> list[list[str]]:
+    """One row of strings per registration, in EXPORT_COLUMNS order."""
+    rows = []
+    for registration in queryset.select_related("edition", "user__profile").order_by(
+        "edition_id", "number"
+    ):
+        profile = getattr(registration.user, "profile", None)
+
+        def field(name, profile=profile):
+            return str(getattr(profile, name, "") or "") if profile else ""
+
+        rows.append(
+            [
+                registration.reference,
+                registration.edition.title,
+                registration.get_status_display(),
+                registration.get_category_display(),
+                field("title_rank"),
+                field("first_name"),
+                field("last_name"),
+                field("post_nominals"),
+                profile.name_on_badge if profile else "",
+                registration.user.email,
+                field("job_title"),
+                field("organisation"),
+                profile.get_organisation_type_display() if profile else "",
+                field("country"),
+                field("phone"),
+                field("dietary_requirements"),
+                field("accessibility_requirements"),
+                registration.created_at.strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    return rows

@@ -1,0 +1,23 @@
+from django import template
+
+from ..models import Registration
+from ..selectors import registration_closed_reason
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def registration_state(context, edition) -> dict:
+    """What the register button shows for ``edition``.
+
+    ``registration`` is looked up only for a signed-in user, so the anonymous output
+    is the same for every anonymous visitor (those pages may be cached).
+    """
+    user = context.get("user")
+    registration = None
+    if user is not None and user.is_authenticated:
+        registration = Registration.objects.filter(edition=edition, user=user).first()
+    return {
+        "registration": registration,
+        "closed": registration_closed_reason(edition=edition),
+    }
