@@ -36,11 +36,15 @@ def _fill(edition, make_delegate, count):
 
 
 def test_registration_trusted_verified_delegate_is_confirmed(edition, make_delegate):
-    registration = _register(edition, make_delegate("sam.patel@west-midlands.police.uk"))
+    registration = _register(
+        edition, make_delegate("sam.patel@west-midlands.police.uk")
+    )
 
     assert registration.status == Status.CONFIRMED
     assert registration.confirmed_at is not None
-    assert registration.reference == f"{edition.series.code}{edition.year % 100:02d}-0001"
+    assert (
+        registration.reference == f"{edition.series.code}{edition.year % 100:02d}-0001"
+    )
     assert EditionSeats.objects.get(edition=edition).confirmed == 1
 
 
@@ -253,9 +257,7 @@ def test_cancel_promotes_the_first_in_line_and_tells_them(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(
-            registration=confirmed[1], actor=confirmed[1].user
-        )
+        services.registration_cancel(registration=confirmed[1], actor=confirmed[1].user)
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -318,13 +320,15 @@ def test_capacity_rise_promotes_waitlist_in_order(edition, make_delegate):
 def test_capacity_below_confirmed_is_refused(edition, make_delegate):
     _fill(edition, make_delegate, 3)
 
-    with pytest.raises(ValidationError, match="3 confirmed delegates"):
-        with transaction.atomic():
-            Edition.objects.filter(pk=edition.pk).update(capacity=2)
-            edition.refresh_from_db()
-            edition_capacity_changed.send(
-                sender=Edition, edition=edition, old_capacity=3, new_capacity=2
-            )
+    with (
+        pytest.raises(ValidationError, match="3 confirmed delegates"),
+        transaction.atomic(),
+    ):
+        Edition.objects.filter(pk=edition.pk).update(capacity=2)
+        edition.refresh_from_db()
+        edition_capacity_changed.send(
+            sender=Edition, edition=edition, old_capacity=3, new_capacity=2
+        )
 
     assert Edition.objects.get(pk=edition.pk).capacity == 3
 
