@@ -3,15 +3,15 @@
 Every anonymous visitor sees the same programme, and the burst comes when registration
 opens, so the heavy part of a page (agenda, speakers, partners) is rendered once and
 kept in the cache under the current ``PublicPagesVersion`` number. Any change to events
-data bumps that number in the same transaction (see ``EventsConfig.ready``), so no
+data replaces that number in the same transaction (see ``EventsConfig.ready``), so no
 process can serve a programme older than the committed data, whichever cache backend
 is configured (a per-process memory cache included).
 """
 
+import secrets
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db.models import F
 from django.utils.safestring import SafeString, mark_safe
 
 from events.models import PublicPagesVersion
@@ -20,11 +20,14 @@ TIMEOUT = 60 * 60
 
 
 def version_bump(**kwargs) -> None:
-    """Signal receiver: bump the version row (creating it when missing)."""
+    """Signal receiver: give the version row a new random number (creating the row
+    when missing). Random rather than incremented, so a rolled-back change can never
+    make a later, different state reuse a number that was already cached."""
     if kwargs.get("raw"):
         return
-    if not PublicPagesVersion.objects.filter(pk=1).update(number=F("number") + 1):
-        PublicPagesVersion.objects.get_or_create(pk=1, defaults={"number": 1})
+    number = secrets.randbits(62)
+    if not PublicPagesVersion.objects.filter(pk=1).update(number=number):
+        PublicPagesVersion.objects.update_or_create(pk=1, defaults={"number": number})
 
 
 def version_current() -> int:

@@ -10,6 +10,7 @@ from events.models import (
     Partner,
     Room,
     Series,
+    SessionSpeaker,
     Speaker,
     Venue,
 )
@@ -131,3 +132,44 @@ class EditionPartnerFactory(factory.django.DjangoModelFactory):
     edition = factory.SubFactory(EditionFactory)
     partner = factory.SubFactory(PartnerFactory)
     order = factory.Sequence(lambda n: n)
+
+
+class SessionSpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionSpeaker
+
+    session = factory.SubFactory(AgendaSessionFactory)
+    speaker = factory.SubFactory(SpeakerFactory)
+    order = factory.Sequence(lambda n: n)
+
+
+def edition_with_programme(
+    *, sessions: int, speakers: int = 0, partners: int = 0, rooms: int = 2, **kwargs
+) -> Edition:
+    """A published edition whose two days hold ``sessions`` sessions spread over
+    ``rooms`` rooms in 30-minute slots, ``speakers`` speakers (each on a session,
+    the sessions taking them in turn) and ``partners`` partners."""
+    edition = EditionFactory(**kwargs)
+    room_list = [RoomFactory(venue=edition.venue) for _ in range(rooms)]
+    speaker_list = [SpeakerFactory() for _ in range(speakers)]
+    per_day = -(-sessions // 2)
+    created = []
+    for index in range(sessions):
+        day = edition.start_date + dt.timedelta(days=index // per_day)
+        slot, room = divmod(index % per_day, rooms)
+        starts_at = timezone.make_aware(
+            dt.datetime.combine(day, dt.time(7)) + dt.timedelta(minutes=30 * slot)
+        )
+        created.append(
+            AgendaSessionFactory(
+                edition=edition,
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(minutes=30),
+                room=room_list[room],
+            )
+        )
+    for index, speaker in enumerate(speaker_list):
+        SessionSpeakerFactory(session=created[index % len(created)], speaker=speaker)
+    for _ in range(partners):
+        EditionPartnerFactory(edition=edition)
+    return edition
