@@ -1,0 +1,360 @@
+"""Elective workshops: time blocks, workshops and their runs, delegates' choices,
+ranked preferences, allocations and the organisers' audit trail."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from delegates.models import Registration
+from events.models import AgendaSession, Edition, Room, Speaker
+
+
+class WorkshopSettings(models.Model):
+    """How an edition's workshops are chosen: live choice or ranked preferences."""
+
+    class Mode(models.TextChoices):
+        LIVE = "live", _("Live choice (first come, first served)")
+        RANKED = "ranked", _("Ranked preferences, allocated by the organisers")
+
+    edition = models.OneToOneField(
+        Edition, on_delete=models.CASCADE, related_name="workshop_settings"
+    )
+    workshops_per_delegate = models.PositiveSmallIntegerField(
+        default=4, help_text=_("How many workshops each delegate attends.")
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.LIVE)
+
+    class Meta:
+        verbose_name = _("workshop settings")
+        verbose_name_plural = _("workshop settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(workshops_per_delegate__gte=1),
+                name="workshop_settings_at_least_one",
+                violation_error_message=_("A delegate takes at least one workshop."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition}: {self.get_mode_display()}"
+
+    @property
+    def deadline(self):
+        return self.edition.workshop_selection_closes_at
+
+
+class TimeBlock(models.Model):
+    """One "workshop block" agenda session: the runs in it happen at the same time."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="workshop_blocks"
+    )
+    session = models.OneToOneField(
+        AgendaSession, on_delete=models.CASCADE, related_name="workshop_block"
+    )
+    label = models.CharField(max_length=60, blank=True, help_text=_("e.g. Block A"))
+
+    class Meta:
+        ordering = ["session__starts_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        start = timezone.localtime(self.session.starts_at)
+        return self.label or f"{start:%a %H:%M}"
+
+    @property
+    def starts_at(self):
+        return self.session.starts_at
+
+    @property
+    def ends_at(self):
+        return self.session.ends_at
+
+
+class Workshop(models.Model):
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="workshops"
+    )
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    facilitators = models.ManyToManyField(Speaker, related_name="workshops", blank=True)
+    published = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["edition", "order", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "title"], name="workshop_title_once_per_edition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkshopRun(models.Model):
+    """A workshop held in one block, in one room, for at most ``capacity`` people.
+
+    ``seats_taken`` is the counter every service updates under a row lock; the check
+    constraint keeps it within capacity even for code that forgets the lock.
+    """
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="runs"
+    )
+    block = models.ForeignKey(TimeBlock, on_delete=models.CASCADE, related_name="runs")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    capacity = models.PositiveIntegerField(
+        blank=True, help_text=_("Leave empty to use the room's capacity.")
+    )
+    seats_taken = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["block__session__starts_at", "workshop__order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "block"], name="workshop_run_once_per_block"
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")),
+                name="workshop_run_not_overbooked",
+                violation_error_message=_("This workshop is full."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop.title} ({self.block.name})"
+
+    def save(self, *args, **kwargs):
+        if self.capacity is None and self.room_id:
+            self.capacity = self.room.capacity
+        super().save(*args, **kwargs)
+
+    @property
+    def places_left(self) -> int:
+        return max((self.capacity or 0) - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.places_left == 0
+
+
+class WorkshopChoice(models.Model):
+    """A registration's seat in one run. ``block`` and ``workshop`` are copied from the
+    run so the database can refuse two in one block or the same workshop twice."""
+
+    class Source(models.TextChoices):
+        DELEGATE = "delegate", _("Chosen by the delegate")
+        ALLOCATION = "allocation", _("Allocated")
+        ORGANISER = "organiser", _("Set by an organiser")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="workshop_choices"
+    )
+    run = models.ForeignKey(
+        WorkshopRun, on_delete=models.PROTECT, related_name="choices"
+    )
+    block = models.ForeignKey(TimeBlock, on_delete=models.PROTECT, related_name="+")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(
+        max_length=12, choices=Source.choices, default=Source.DELEGATE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["block__session__starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "block"], name="workshop_choice_one_per_block"
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "workshop"],
+                name="workshop_choice_workshop_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration}: {self.run}"
+
+
+class WorkshopPreference(models.Model):
+    """A delegate's rank for one workshop (1 = most wanted), in ranked mode."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="workshop_preferences"
+    )
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="preferences"
+    )
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["registration", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "workshop"], name="preference_workshop_once"
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "rank"], name="preference_rank_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__gte=1), name="preference_rank_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration}: {self.rank}. {self.workshop}"
+
+
+class ChoiceWindow(models.Model):
+    """A late-confirmed delegate's window to choose from the places left."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="workshop_window"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.registration} until {self.closes_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closes_at > timezone.now()
+
+
+class Allocation(models.Model):
+    """One run of the allocator: a draft the organiser reviews, then publishes."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft: review, then publish")
+        PUBLISHED = "published", _("Published")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="workshop_allocations"
+    )
+    seed = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.edition}: allocation #{self.pk} (seed {self.seed})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:workshops_allocation_change", args=[self.pk])
+
+
+class AllocationAssignment(models.Model):
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.CASCADE, related_name="assignments"
+    )
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="+"
+    )
+    run = models.ForeignKey(WorkshopRun, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(
+        help_text=_("The rank the delegate gave this workshop (last + 1 if unranked).")
+    )
+
+    class Meta:
+        ordering = ["allocation", "registration", "run"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["allocation", "registration", "run"],
+                name="allocation_assignment_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration}: {self.run}"
+
+
+class WorkshopAuditEntry(models.Model):
+    """What an organiser (or the system) changed, by whom and when."""
+
+    class Action(models.TextChoices):
+        MOVE = "move", _("Delegate moved")
+        CAPACITY = "capacity", _("Capacity changed")
+        ALLOCATION_PUBLISHED = "allocation_published", _("Allocation published")
+        WINDOW_OPENED = "window_opened", _("Late choice window opened")
+        SEATS_RELEASED = "seats_released", _("Seats released")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="workshop_audit"
+    )
+    action = models.CharField(max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    registration = models.ForeignKey(
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(
+        WorkshopRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = _("workshop audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.detail}"
+
+
+class SignInSheet(models.Model):
+    """The printable sign-in sheet of one run, rendered by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    run = models.OneToOneField(
+        WorkshopRun, on_delete=models.CASCADE, related_name="sign_in_sheet"
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    file = models.FileField(upload_to="workshops/sheets/", blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Sign-in sheet: {self.run}"

@@ -1,0 +1,101 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from events.models import AgendaSession
+from workshops.models import TimeBlock, Workshop, WorkshopRun, WorkshopSettings
+
+from .events import AgendaSessionFactory, EditionFactory, RoomFactory
+
+
+class WorkshopSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkshopSettings
+        django_get_or_create = ("edition",)
+
+    edition = factory.SubFactory(EditionFactory)
+    workshops_per_delegate = 4
+    mode = WorkshopSettings.Mode.LIVE
+
+
+class TimeBlockFactory(factory.django.DjangoModelFactory):
+    """A workshop block on the edition's second day; ``hour`` places it."""
+
+    class Meta:
+        model = TimeBlock
+
+    class Params:
+        hour = 10
+
+    edition = factory.SubFactory(EditionFactory)
+    session = factory.LazyAttribute(
+        lambda o: AgendaSessionFactory(
+            edition=o.edition,
+            kind=AgendaSession.Kind.WORKSHOP_BLOCK,
+            title=f"Workshop block {o.hour}:00",
+            room=None,
+            starts_at=timezone.make_aware(
+                dt.datetime.combine(o.edition.end_date, dt.time(o.hour))
+            ),
+        )
+    )
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workshop
+
+    edition = factory.SubFactory(EditionFactory)
+    title = factory.Sequence(lambda n: f"Workshop {n}: Tackling county lines")
+    summary = "A practical session for investigators."
+    published = True
+    order = factory.Sequence(lambda n: n)
+
+
+class WorkshopRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkshopRun
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    block = factory.LazyAttribute(
+        lambda o: TimeBlockFactory(edition=o.workshop.edition)
+    )
+    room = factory.LazyAttribute(
+        lambda o: (
+            RoomFactory(venue=o.workshop.edition.venue)
+            if o.workshop.edition.venue
+            else None
+        )
+    )
+    capacity = 20
+
+
+def workshop_grid(
+    edition,
+    *,
+    blocks: int = 4,
+    per_block: int = 2,
+    capacity: int = 20,
+    n: int = 4,
+    mode: str = WorkshopSettings.Mode.LIVE,
+) -> list[list[WorkshopRun]]:
+    """Blocks on day two, each with ``per_block`` published workshops (one run each).
+
+    Returns the runs grouped by block.
+    """
+    WorkshopSettingsFactory(edition=edition, workshops_per_delegate=n, mode=mode)
+    grid = []
+    for b in range(blocks):
+        block = TimeBlockFactory(edition=edition, hour=9 + 2 * b)
+        grid.append(
+            [
+                WorkshopRunFactory(
+                    workshop=WorkshopFactory(edition=edition),
+                    block=block,
+                    capacity=capacity,
+                )
+                for _ in range(per_block)
+            ]
+        )
+    return grid

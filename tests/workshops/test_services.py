@@ -1,0 +1,421 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from delegates.models import Registration
+from tests.factories.accounts import StaffFactory
+from tests.factories.delegates import RegistrationFactory
+from tests.factories.events import EditionFactory
+from tests.factories.workshops import WorkshopFactory, WorkshopRunFactory, workshop_grid
+from workshops import services
+from workshops.models import (
+    ChoiceWindow,
+    WorkshopAuditEntry,
+    WorkshopChoice,
+    WorkshopPreference,
+    WorkshopRun,
+    WorkshopSettings,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def edition():
+    return EditionFactory()
+
+
+@pytest.fixture
+def grid(edition):
+    return workshop_grid(edition)
+
+
+@pytest.fixture
+def registration(edition):
+    return RegistrationFactory(edition=edition)
+
+
+def first_of_each(grid):
+    return [block[0].pk for block in grid]
+
+
+def chosen(registration):
+    return sorted(
+        WorkshopChoice.objects.filter(registration=registration).values_list(
+            "run_id", flat=True
+        )
+    )
+
+
+def seats(run):
+    return WorkshopRun.objects.get(pk=run.pk).seats_taken
+
+
+def test_choices_set_takes_one_seat_per_run(grid, registration, mailoutbox):
+    with_commit = first_of_each(grid)
+    services.workshop_choices_set(registration=registration, run_ids=with_commit)
+    assert chosen(registration) == sorted(with_commit)
+    assert [seats(block[0]) for block in grid] == [1, 1, 1, 1]
+    assert [seats(block[1]) for block in grid] == [0, 0, 0, 0]
+
+
+def test_choices_set_sends_confirmation_email(
+    grid, registration, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.workshop_choices_set(
+            registration=registration, run_ids=first_of_each(grid)
+        )
+    assert len(mail.outbox) == 1
+    assert grid[0][0].workshop.title in mail.outbox[0].body
+    assert mail.outbox[0].to == [registration.user.email]
+
+
+def test_choices_set_replaces_the_whole_set(grid, registration):
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    second = [grid[0][1].pk, grid[1][0].pk, grid[2][1].pk, grid[3][0].pk]
+    services.workshop_choices_set(registration=registration, run_ids=second)
+    assert chosen(registration) == sorted(second)
+    assert seats(grid[0][0]) == 0
+    assert seats(grid[0][1]) == 1
+    assert seats(grid[2][0]) == 0
+    assert seats(grid[2][1]) == 1
+    assert seats(grid[1][0]) == 1
+
+
+@pytest.mark.parametrize("count", [3, 5])
+def test_choices_set_wrong_number_changes_nothing(grid, registration, count):
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    before = chosen(registration)
+    run_ids = [r.pk for block in grid for r in block][:count]
+    with pytest.raises(ValidationError, match="exactly 4"):
+        services.workshop_choices_set(registration=registration, run_ids=run_ids)
+    assert chosen(registration) == before
+
+
+def test_choices_set_two_in_one_block_refused(grid, registration):
+    run_ids = [grid[0][0].pk, grid[0][1].pk, grid[1][0].pk, grid[2][0].pk]
+    with pytest.raises(ValidationError, match="same time block"):
+        services.workshop_choices_set(registration=registration, run_ids=run_ids)
+    assert chosen(registration) == []
+    assert seats(grid[0][0]) == 0
+
+
+def test_choices_set_same_workshop_twice_refused(edition, grid, registration):
+    repeat = WorkshopRunFactory(workshop=grid[0][0].workshop, block=grid[1][0].block)
+    run_ids = [grid[0][0].pk, repeat.pk, grid[2][0].pk, grid[3][0].pk]
+    with pytest.raises(ValidationError, match="twice"):
+        services.workshop_choices_set(registration=registration, run_ids=run_ids)
+    assert chosen(registration) == []
+
+
+def test_choices_set_workshop_of_another_edition_refused(grid, registration):
+    other = WorkshopRunFactory(capacity=10)
+    run_ids = [other.pk, grid[1][0].pk, grid[2][0].pk, grid[3][0].pk]
+    with pytest.raises(ValidationError, match="not part of this conference"):
+        services.workshop_choices_set(registration=registration, run_ids=run_ids)
+    assert chosen(registration) == []
+    assert seats(other) == 0
+
+
+def test_choices_set_unpublished_workshop_refused(grid, registration):
+    workshop = grid[0][0].workshop
+    workshop.published = False
+    workshop.save()
+    with pytest.raises(ValidationError, match="not open for choosing"):
+        services.workshop_choices_set(
+            registration=registration, run_ids=first_of_each(grid)
+        )
+    assert chosen(registration) == []
+
+
+def test_choices_set_after_deadline_refused(edition, grid, registration):
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    later = edition.workshop_selection_closes_at + dt.timedelta(minutes=1)
+    second = [grid[0][1].pk, grid[1][1].pk, grid[2][1].pk, grid[3][1].pk]
+    with pytest.raises(ValidationError, match="closed"):
+        services.workshop_choices_set(
+            registration=registration, run_ids=second, now=later
+        )
+    assert chosen(registration) == sorted(first_of_each(grid))
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        Registration.Status.PENDING,
+        Registration.Status.WAITLISTED,
+        Registration.Status.CANCELLED,
+        Registration.Status.DECLINED,
+    ],
+)
+def test_choices_set_unconfirmed_registration_refused(edition, grid, status):
+    registration = RegistrationFactory(edition=edition, status=status)
+    with pytest.raises(ValidationError, match="Only confirmed delegates"):
+        services.workshop_choices_set(
+            registration=registration, run_ids=first_of_each(grid)
+        )
+    assert chosen(registration) == []
+
+
+def test_choices_set_full_run_changes_nothing_and_names_it(edition, registration):
+    grid = workshop_grid(edition, capacity=1)
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    other = RegistrationFactory(edition=edition)
+    services.workshop_choices_set(
+        registration=other, run_ids=[block[1].pk for block in grid]
+    )
+    wanted = [grid[0][1].pk, grid[1][0].pk, grid[2][0].pk, grid[3][0].pk]
+    with pytest.raises(ValidationError) as info:
+        services.workshop_choices_set(registration=registration, run_ids=wanted)
+    assert grid[0][1].workshop.title in info.value.messages[0]
+    assert chosen(registration) == sorted(first_of_each(grid))
+    assert seats(grid[0][1]) == 1
+    assert seats(grid[0][0]) == 1
+
+
+def test_keeping_a_seat_in_a_full_run_is_allowed(edition):
+    grid = workshop_grid(edition, capacity=1)
+    registration = RegistrationFactory(edition=edition)
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    changed = [grid[0][0].pk, grid[1][0].pk, grid[2][0].pk, grid[3][1].pk]
+    services.workshop_choices_set(registration=registration, run_ids=changed)
+    assert chosen(registration) == sorted(changed)
+    assert seats(grid[0][0]) == 1
+
+
+def test_run_check_constraint_refuses_overbooking_without_lock(grid):
+    run = grid[0][0]
+    WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=20)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=F("seats_taken") + 1)
+    assert seats(run) == 20
+
+
+def test_choice_unique_block_constraint(grid, registration):
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkshopChoice.objects.create(
+            registration=registration,
+            run=grid[0][1],
+            block=grid[0][1].block,
+            workshop=grid[0][1].workshop,
+        )
+
+
+def test_cancelled_registration_frees_its_seats(grid, registration):
+    from delegates.signals import registration_status_changed
+
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    registration.status = Registration.Status.CANCELLED
+    registration.save()
+    registration_status_changed.send(
+        sender=Registration,
+        registration=registration,
+        from_status=Registration.Status.CONFIRMED,
+        to_status=Registration.Status.CANCELLED,
+    )
+    assert chosen(registration) == []
+    assert [seats(block[0]) for block in grid] == [0, 0, 0, 0]
+    assert WorkshopAuditEntry.objects.filter(
+        action=WorkshopAuditEntry.Action.SEATS_RELEASED, registration=registration
+    ).exists()
+
+
+def test_cancel_through_delegates_service_frees_seats(grid, registration):
+    from delegates.services import registration_cancel
+
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    registration_cancel(registration=registration, actor=registration.user)
+    assert chosen(registration) == []
+    assert seats(grid[0][0]) == 0
+
+
+def test_late_confirmation_opens_72_hour_window_and_emails(
+    edition, grid, django_capture_on_commit_callbacks
+):
+    from delegates.signals import registration_status_changed
+
+    edition.workshop_selection_closes_at = timezone.now() - dt.timedelta(hours=1)
+    edition.save()
+    registration = RegistrationFactory(edition=edition)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_status_changed.send(
+            sender=Registration,
+            registration=registration,
+            from_status=Registration.Status.WAITLISTED,
+            to_status=Registration.Status.CONFIRMED,
+        )
+    window = ChoiceWindow.objects.get(registration=registration)
+    hours = (window.closes_at - window.opened_at).total_seconds() / 3600
+    assert hours == 72
+    assert any("72 hours" in m.body for m in mail.outbox)
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    assert chosen(registration) == sorted(first_of_each(grid))
+
+
+def test_late_window_expired_refused(edition, grid):
+    edition.workshop_selection_closes_at = timezone.now() - dt.timedelta(days=5)
+    edition.save()
+    registration = RegistrationFactory(edition=edition)
+    services.choice_window_open(
+        registration=registration, now=timezone.now() - dt.timedelta(hours=73)
+    )
+    with pytest.raises(ValidationError, match="closed"):
+        services.workshop_choices_set(
+            registration=registration, run_ids=first_of_each(grid)
+        )
+
+
+def test_confirmation_before_deadline_opens_no_window(edition, grid):
+    from delegates.signals import registration_status_changed
+
+    registration = RegistrationFactory(edition=edition)
+    registration_status_changed.send(
+        sender=Registration,
+        registration=registration,
+        from_status=Registration.Status.PENDING,
+        to_status=Registration.Status.CONFIRMED,
+    )
+    assert not ChoiceWindow.objects.filter(registration=registration).exists()
+
+
+def test_move_within_capacity_is_audited(grid, registration):
+    staff = StaffFactory()
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
+    services.workshop_choice_move(
+        choice=choice, to_run=grid[0][1], actor=staff, reason="Asked at the desk"
+    )
+    assert seats(grid[0][0]) == 0
+    assert seats(grid[0][1]) == 1
+    entry = WorkshopAuditEntry.objects.get(action=WorkshopAuditEntry.Action.MOVE)
+    assert entry.actor == staff
+    assert "Asked at the desk" in entry.detail
+
+
+def test_move_into_full_run_refused(edition, registration):
+    grid = workshop_grid(edition, capacity=1)
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    other = RegistrationFactory(edition=edition)
+    services.workshop_choices_set(
+        registration=other, run_ids=[block[1].pk for block in grid]
+    )
+    choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
+    with pytest.raises(ValidationError, match="full"):
+        services.workshop_choice_move(choice=choice, to_run=grid[0][1])
+    assert seats(grid[0][1]) == 1
+    assert seats(grid[0][0]) == 1
+
+
+def test_move_into_block_already_taken_refused(grid, registration):
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
+    with pytest.raises(ValidationError, match="already has a workshop"):
+        services.workshop_choice_move(choice=choice, to_run=grid[1][1])
+
+
+def test_capacity_raise_is_audited(grid):
+    staff = StaffFactory()
+    services.workshop_run_capacity_set(run=grid[0][0], capacity=30, actor=staff)
+    assert WorkshopRun.objects.get(pk=grid[0][0].pk).capacity == 30
+    entry = WorkshopAuditEntry.objects.get(action=WorkshopAuditEntry.Action.CAPACITY)
+    assert "20" in entry.detail and "30" in entry.detail
+
+
+def test_capacity_below_seats_taken_refused(grid, registration):
+    services.workshop_choices_set(
+        registration=registration, run_ids=first_of_each(grid)
+    )
+    with pytest.raises(ValidationError, match="cannot go below"):
+        services.workshop_run_capacity_set(run=grid[0][0], capacity=0)
+    assert WorkshopRun.objects.get(pk=grid[0][0].pk).capacity == 20
+
+
+def test_run_capacity_defaults_to_room(edition):
+    from tests.factories.events import RoomFactory
+
+    room = RoomFactory(venue=edition.venue, capacity=35)
+    run = WorkshopRunFactory(workshop=WorkshopFactory(edition=edition), room=room)
+    run.capacity = None
+    run.save()
+    fresh = WorkshopRun(workshop=run.workshop, block=run.block, room=room)
+    assert fresh.capacity is None
+    WorkshopRun.objects.filter(pk=run.pk).delete()
+    fresh.save()
+    assert fresh.capacity == 35
+
+
+# --- ranked preferences ----------------------------------------------------------
+
+
+@pytest.fixture
+def ranked(edition):
+    return workshop_grid(edition, mode=WorkshopSettings.Mode.RANKED)
+
+
+def workshop_ids(grid):
+    return [run.workshop_id for block in grid for run in block]
+
+
+def test_preferences_set_stores_ranks(ranked, registration, mailoutbox):
+    ids = workshop_ids(ranked)[:6]
+    services.workshop_preferences_set(registration=registration, workshop_ids=ids)
+    ranks = list(
+        WorkshopPreference.objects.filter(registration=registration)
+        .order_by("rank")
+        .values_list("workshop_id", flat=True)
+    )
+    assert ranks == ids
+
+
+def test_preferences_need_n_plus_two(ranked, registration):
+    with pytest.raises(ValidationError, match="at least 6"):
+        services.workshop_preferences_set(
+            registration=registration, workshop_ids=workshop_ids(ranked)[:5]
+        )
+    assert not WorkshopPreference.objects.filter(registration=registration).exists()
+
+
+def test_preferences_after_deadline_refused(edition, ranked, registration):
+    later = edition.workshop_selection_closes_at + dt.timedelta(seconds=1)
+    with pytest.raises(ValidationError, match="closed"):
+        services.workshop_preferences_set(
+            registration=registration, workshop_ids=workshop_ids(ranked), now=later
+        )
+
+
+def test_live_choice_refused_in_ranked_mode(ranked, registration):
+    with pytest.raises(ValidationError, match="ranked preferences"):
+        services.workshop_choices_set(
+            registration=registration, run_ids=first_of_each(ranked)
+        )

@@ -1,0 +1,126 @@
+"""Delegate-facing forms: live choice (one radio group per time block) and ranking."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import TimeBlock, Workshop, WorkshopRun
+
+
+class RunRadioSelect(forms.RadioSelect):
+    """Radios whose full runs are disabled (the delegate's current seat stays open)."""
+
+    option_template_name = "workshops/widgets/run_option.html"
+
+    def __init__(self, *args, runs=None, keep=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.runs = runs or {}
+        self.keep = set(keep)
+
+    def create_option(self, name, value, label, selected, index, **kwargs):
+        option = super().create_option(name, value, label, selected, index, **kwargs)
+        run = self.runs.get(str(value))
+        option["run"] = run
+        if run is not None and run.is_full and run.pk not in self.keep:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def block_field_name(block: TimeBlock) -> str:
+    return f"block-{block.pk}"
+
+
+class WorkshopChoiceForm(forms.Form):
+    """One field per block; ``run_ids`` holds the runs picked, for the service."""
+
+    def __init__(self, *args, blocks, n: int, current=(), disabled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.blocks = blocks
+        current = set(current)
+        for block in blocks:
+            runs = {str(run.pk): run for run in block.offered_runs}
+            choices = [(pk, run.workshop.title) for pk, run in runs.items()]
+            if n < len(blocks):
+                choices.insert(0, ("", _("No workshop in this block")))
+            start = timezone.localtime(block.starts_at)
+            end = timezone.localtime(block.ends_at)
+            initial = next((pk for pk, r in runs.items() if r.pk in current), "")
+            self.fields[block_field_name(block)] = forms.ChoiceField(
+                label=_("%(block)s, %(start)s–%(end)s")
+                % {
+                    "block": block.name,
+                    "start": f"{start:%H:%M}",
+                    "end": f"{end:%H:%M}",
+                },
+                choices=choices,
+                required=False,
+                initial=initial,
+                disabled=disabled,
+                widget=RunRadioSelect(runs=runs, keep=current),
+            )
+
+    def block_fields(self):
+        return [(block, self[block_field_name(block)]) for block in self.blocks]
+
+    @property
+    def run_ids(self) -> list[int]:
+        return [
+            int(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith("block-") and value
+        ]
+
+
+class WorkshopRankForm(forms.Form):
+    """A rank (1 = most wanted) for each published workshop; blanks are unranked."""
+
+    def __init__(self, *args, workshops: list[Workshop], current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = current or {}
+        self.workshops = workshops
+        rank_choices = [("", _("Not ranked"))] + [
+            (str(i), str(i)) for i in range(1, len(workshops) + 1)
+        ]
+        for workshop in workshops:
+            self.fields[f"rank-{workshop.pk}"] = forms.TypedChoiceField(
+                label=workshop.title,
+                choices=rank_choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=current.get(workshop.pk, ""),
+            )
+
+    def workshop_fields(self):
+        return [(w, self[f"rank-{w.pk}"]) for w in self.workshops]
+
+    def clean(self):
+        data = super().clean()
+        ranks = {
+            int(name.removeprefix("rank-")): rank
+            for name, rank in data.items()
+            if name.startswith("rank-") and rank is not None
+        }
+        if len(set(ranks.values())) != len(ranks):
+            raise forms.ValidationError(
+                _("Give each workshop a different rank (1 is your first choice).")
+            )
+        self.ranking = [pk for pk, _rank in sorted(ranks.items(), key=lambda i: i[1])]
+        return data
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(min_value=0, label=_("New capacity"))
+
+
+class MoveForm(forms.Form):
+    to_run = forms.ModelChoiceField(
+        queryset=WorkshopRun.objects.none(), label=_("Move to")
+    )
+    reason = forms.CharField(required=False, label=_("Reason (for the audit trail)"))
+
+    def __init__(self, *args, edition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_run"].queryset = WorkshopRun.objects.filter(
+            workshop__edition=edition
+        ).select_related("workshop", "block__session")

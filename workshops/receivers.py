@@ -1,0 +1,71 @@
+"""Receivers for the signals of the lower apps; connected in WorkshopsConfig.ready()."""
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from delegates.models import Registration
+from delegates.signals import collect_agenda_items, registration_status_changed
+from events.signals import edition_duplicated
+
+from . import services
+from .models import WorkshopChoice, WorkshopRun
+from .selectors import is_eligible
+
+
+@receiver(registration_status_changed, dispatch_uid="workshops_status_changed")
+def on_registration_status_changed(
+    sender, registration, from_status, to_status, **kwargs
+):
+    """A registration that is no longer confirmed frees its seats (same transaction);
+    one confirmed late gets a 72-hour window to choose from the places left."""
+    if to_status != Registration.Status.CONFIRMED:
+        if WorkshopChoice.objects.filter(registration=registration).exists():
+            services.workshop_choices_release(
+                registration=registration,
+                reason=Registration.Status(to_status).label,
+            )
+        return
+    if from_status == Registration.Status.CONFIRMED or not is_eligible(registration):
+        return
+    if not WorkshopRun.objects.filter(
+        workshop__edition_id=registration.edition_id, workshop__published=True
+    ).exists():
+        return
+    if services.registration_is_late(registration):
+        services.choice_window_open(registration=registration)
+
+
+@receiver(edition_duplicated, dispatch_uid="workshops_edition_duplicated")
+def on_edition_duplicated(sender, source, copy, session_map, **kwargs):
+    services.workshops_copy(source=source, copy=copy, session_map=session_map)
+
+
+@receiver(collect_agenda_items, dispatch_uid="workshops_agenda_items")
+def on_collect_agenda_items(sender, registration, **kwargs):
+    """The registration's workshops as personal agenda items (.ics, dashboard)."""
+    items = []
+    venue = registration.edition.venue
+    choices = WorkshopChoice.objects.filter(registration=registration).select_related(
+        "run__workshop", "run__room", "block__session"
+    )
+    for choice in choices:
+        run = choice.run
+        items.append(
+            {
+                "starts_at": choice.block.session.starts_at,
+                "ends_at": choice.block.session.ends_at,
+                "title": f"Workshop: {run.workshop.title}",
+                "location": ", ".join(
+                    part
+                    for part in (
+                        run.room.name if run.room else "",
+                        venue.name if venue else "",
+                    )
+                    if part
+                ),
+                "description": run.workshop.summary,
+                "uid": f"workshop-run-{run.pk}-reg-{registration.pk}@socex",
+            }
+        )
+    items.sort(key=lambda item: item["starts_at"] or timezone.now())
+    return items

@@ -1,0 +1,169 @@
+"""Reads shared by the workshop views, admin, services and receivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from delegates.models import Registration
+from events.models import Edition
+
+from .models import (
+    Allocation,
+    ChoiceWindow,
+    TimeBlock,
+    Workshop,
+    WorkshopChoice,
+    WorkshopRun,
+    WorkshopSettings,
+)
+
+
+def settings_for(edition: Edition) -> WorkshopSettings:
+    """The edition's workshop settings, or the defaults (unsaved) when none exist."""
+    found = WorkshopSettings.objects.filter(edition=edition).first()
+    return found or WorkshopSettings(edition=edition)
+
+
+def deadline_for(edition: Edition) -> dt.datetime:
+    """When choices close: the edition's selection deadline, else its first morning."""
+    if edition.workshop_selection_closes_at:
+        return edition.workshop_selection_closes_at
+    return timezone.make_aware(dt.datetime.combine(edition.start_date, dt.time(0)))
+
+
+def published_allocation(edition: Edition) -> Allocation | None:
+    return (
+        Allocation.objects.filter(edition=edition, status=Allocation.Status.PUBLISHED)
+        .order_by("-published_at")
+        .first()
+    )
+
+
+def blocks_with_runs(edition: Edition) -> list[TimeBlock]:
+    """The edition's blocks, each with ``offered_runs``: runs of published workshops."""
+    runs = WorkshopRun.objects.filter(workshop__published=True).select_related(
+        "workshop", "room"
+    )
+    return list(
+        TimeBlock.objects.filter(edition=edition)
+        .select_related("session")
+        .prefetch_related(
+            Prefetch(
+                "runs",
+                queryset=runs.order_by("workshop__order", "workshop__title"),
+                to_attr="offered_runs",
+            )
+        )
+    )
+
+
+def offered_runs(edition: Edition) -> QuerySet[WorkshopRun]:
+    return WorkshopRun.objects.filter(
+        workshop__edition=edition, workshop__published=True
+    ).select_related("workshop", "block__session", "room")
+
+
+def published_workshops(edition: Edition) -> QuerySet[Workshop]:
+    return Workshop.objects.filter(edition=edition, published=True).prefetch_related(
+        Prefetch(
+            "runs",
+            queryset=WorkshopRun.objects.select_related("block__session", "room"),
+        )
+    )
+
+
+def registration_choices(registration: Registration) -> list[WorkshopChoice]:
+    return list(
+        WorkshopChoice.objects.filter(registration=registration).select_related(
+            "run__workshop", "run__room", "block__session"
+        )
+    )
+
+
+def is_eligible(registration: Registration) -> bool:
+    return (
+        registration.status == Registration.Status.CONFIRMED
+        and registration.category == Registration.Category.DELEGATE
+    )
+
+
+@dataclass
+class ChoiceState:
+    """What a registration may do with its workshops right now, and why not."""
+
+    settings: WorkshopSettings
+    deadline: dt.datetime
+    window: ChoiceWindow | None
+    allocation_published: bool
+    can_choose: bool  # live choice (or a late window)
+    can_rank: bool  # ranked preferences
+    reason: str  # why neither is possible ("" when one is)
+
+    @property
+    def mode(self) -> str:
+        return self.settings.mode
+
+
+def choice_state(
+    registration: Registration, *, now: dt.datetime | None = None
+) -> ChoiceState:
+    now = now or timezone.now()
+    edition = registration.edition
+    workshop_settings = settings_for(edition)
+    deadline = deadline_for(edition)
+    window = ChoiceWindow.objects.filter(registration=registration).first()
+    window_open = window is not None and window.closes_at > now
+    allocation_published = published_allocation(edition) is not None
+    before_deadline = now < deadline
+    can_choose = can_rank = False
+    reason = ""
+    if not is_eligible(registration):
+        reason = _("Only confirmed delegates choose workshops.")
+    elif window_open:
+        can_choose = True
+    elif workshop_settings.mode == WorkshopSettings.Mode.LIVE:
+        can_choose = before_deadline
+    else:
+        can_rank = before_deadline and not allocation_published
+    if is_eligible(registration) and not (can_choose or can_rank):
+        if allocation_published:
+            reason = _("The workshops have been allocated.")
+        else:
+            reason = _("Workshop choices closed on %(deadline)s.") % {
+                "deadline": f"{timezone.localtime(deadline):%d %B %Y %H:%M}"
+            }
+    return ChoiceState(
+        settings=workshop_settings,
+        deadline=deadline,
+        window=window if window_open else None,
+        allocation_published=allocation_published,
+        can_choose=can_choose,
+        can_rank=can_rank,
+        reason=str(reason),
+    )
+
+
+def fill_by_run(edition: Edition) -> QuerySet[WorkshopRun]:
+    return (
+        WorkshopRun.objects.filter(workshop__edition=edition)
+        .select_related("workshop", "block__session", "room")
+        .order_by("block__session__starts_at", "workshop__order", "id")
+    )
+
+
+def attendance(run: WorkshopRun) -> list[WorkshopChoice]:
+    """Who sits in a run, by surname."""
+    return list(
+        WorkshopChoice.objects.filter(run=run)
+        .select_related("registration__user__profile")
+        .order_by(
+            "registration__user__profile__last_name",
+            "registration__user__profile__first_name",
+            "registration__reference",
+        )
+    )
