@@ -129,6 +129,9 @@ class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
     fields = ["partner", "order"]
     cached_choice_querysets = {"partner": lambda: Partner.objects.order_by("name")}
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner", "edition")
+
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):

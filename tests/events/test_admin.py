@@ -1,0 +1,180 @@
+import datetime as dt
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from events.models import AgendaSession, Edition
+from events.signals import edition_capacity_changed
+from tests.factories.accounts import StaffFactory
+from tests.factories.events import AgendaSessionFactory, EditionFactory, RoomFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organiser(client):
+    client.force_login(StaffFactory(is_superuser=True))
+    return client
+
+
+def _change_data(edition: Edition, sessions: list[dict]) -> dict:
+    local = timezone.localtime
+    data = {
+        "series": edition.series_id,
+        "ordinal": edition.ordinal,
+        "year": edition.year,
+        "title": edition.title,
+        "slug": edition.slug,
+        "status": edition.status,
+        "start_date": edition.start_date.isoformat(),
+        "end_date": edition.end_date.isoformat(),
+        "venue": edition.venue_id,
+        "capacity": edition.capacity,
+        "registration_opens_at_0": local(edition.registration_opens_at).date(),
+        "registration_opens_at_1": local(edition.registration_opens_at).time(),
+        "registration_closes_at_0": local(edition.registration_closes_at).date(),
+        "registration_closes_at_1": local(edition.registration_closes_at).time(),
+        "workshop_selection_closes_at_0": "",
+        "workshop_selection_closes_at_1": "",
+        "aim": edition.aim,
+        "sessions-TOTAL_FORMS": len(sessions),
+        "sessions-INITIAL_FORMS": 0,
+        "partners-TOTAL_FORMS": 0,
+        "partners-INITIAL_FORMS": 0,
+    }
+    for index, session in enumerate(sessions):
+        for key, value in session.items():
+            data[f"sessions-{index}-{key}"] = value
+    return data
+
+
+def test_admin_duplicate_action_copies_edition(organiser):
+    source = EditionFactory(
+        title="Strategic SOCEX 2030",
+        slug="strategic-2030",
+        start_date=dt.date(2030, 5, 22),
+    )
+    AgendaSessionFactory(edition=source)
+    response = organiser.post(
+        reverse("admin:events_edition_changelist"),
+        {"action": "duplicate_for_next_year", "_selected_action": [source.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    copy = Edition.objects.get(slug="strategic-2031")
+    assert copy.status == Edition.Status.DRAFT
+    assert copy.sessions.count() == 1
+    assert "1 edition copied as a draft for next year." in [
+        str(m) for m in get_messages(response.wsgi_request)
+    ]
+
+
+def test_admin_duplicate_action_reports_refusal(organiser):
+    source = EditionFactory(slug="strategic-2030", start_date=dt.date(2030, 5, 22))
+    EditionFactory(series=source.series, start_date=dt.date(2031, 5, 21))
+    response = organiser.post(
+        reverse("admin:events_edition_changelist"),
+        {"action": "duplicate_for_next_year", "_selected_action": [source.pk]},
+        follow=True,
+    )
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("already has an edition in 2031" in m for m in messages)
+    assert Edition.objects.count() == 2
+
+
+def test_admin_overlapping_sessions_in_one_form_are_refused(organiser):
+    edition = EditionFactory()
+    room = RoomFactory(venue=edition.venue)
+    day = edition.start_date.isoformat()
+    session = {"kind": "panel", "room": room.pk, "starts_at_0": day, "ends_at_0": day}
+    data = _change_data(
+        edition,
+        [
+            {**session, "title": "A", "starts_at_1": "09:00", "ends_at_1": "10:00"},
+            {**session, "title": "B", "starts_at_1": "09:30", "ends_at_1": "10:30"},
+        ],
+    )
+    response = organiser.post(
+        reverse("admin:events_edition_change", args=[edition.pk]), data
+    )
+    assert response.status_code == 200
+    assert "“A” and “B” overlap in" in response.content.decode()
+    assert not AgendaSession.objects.exists()
+
+
+def test_admin_session_outside_dates_shows_error(organiser):
+    edition = EditionFactory()
+    late = (edition.end_date + dt.timedelta(days=2)).isoformat()
+    data = _change_data(
+        edition,
+        [
+            {
+                "kind": "panel",
+                "title": "Too late",
+                "starts_at_0": late,
+                "starts_at_1": "09:00",
+                "ends_at_0": late,
+                "ends_at_1": "10:00",
+            }
+        ],
+    )
+    response = organiser.post(
+        reverse("admin:events_edition_change", args=[edition.pk]), data
+    )
+    assert response.status_code == 200
+    assert "must fall within the conference days" in response.content.decode()
+    assert not AgendaSession.objects.exists()
+
+
+def test_admin_capacity_change_sends_signal_and_saves(organiser):
+    edition = EditionFactory(capacity=400)
+    received = []
+    edition_capacity_changed.connect(
+        lambda sender, **kw: received.append(kw["new_capacity"]),
+        dispatch_uid="test-admin-cap",
+        weak=False,
+    )
+    try:
+        data = {**_change_data(edition, []), "capacity": 420}
+        response = organiser.post(
+            reverse("admin:events_edition_change", args=[edition.pk]), data
+        )
+    finally:
+        edition_capacity_changed.disconnect(dispatch_uid="test-admin-cap")
+    assert response.status_code == 302
+    assert received == [420]
+    edition.refresh_from_db()
+    assert edition.capacity == 420
+
+
+def test_admin_capacity_change_refused_by_receiver_keeps_old_value(organiser):
+    edition = EditionFactory(capacity=400)
+
+    def refuse(sender, **kwargs):
+        raise ValidationError("Keep at least 300 places: 300 are confirmed.")
+
+    edition_capacity_changed.connect(refuse, dispatch_uid="test-admin-refuse")
+    try:
+        data = {**_change_data(edition, []), "capacity": 100, "title": "Renamed"}
+        response = organiser.post(
+            reverse("admin:events_edition_change", args=[edition.pk]), data
+        )
+    finally:
+        edition_capacity_changed.disconnect(dispatch_uid="test-admin-refuse")
+    assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == ["Keep at least 300 places: 300 are confirmed."]
+    edition.refresh_from_db()
+    assert (edition.capacity, edition.title) == (400, edition.title)
+    assert edition.title != "Renamed"
+
+
+def test_admin_is_closed_to_non_staff(client):
+    from tests.factories.accounts import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:events_edition_changelist"))
+    assert response.status_code == 302

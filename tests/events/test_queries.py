@@ -1,0 +1,82 @@
+"""No N+1: each page runs the same, small number of queries with 1 and 60 sessions."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from events.models import Edition
+from tests.factories.accounts import StaffFactory
+from tests.factories.events import edition_with_programme
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = {
+    "home": lambda e: reverse("events:home"),
+    "edition": lambda e: reverse("events:edition", args=[e.slug]),
+    "agenda": lambda e: reverse("events:agenda", args=[e.slug]),
+    "speakers": lambda e: reverse("events:speakers", args=[e.slug]),
+    "ics": lambda e: reverse("events:edition_ics", args=[e.slug]),
+}
+ADMIN_PAGES = {
+    "editions": lambda e: reverse("admin:events_edition_changelist"),
+    "sessions": lambda e: reverse("admin:events_agendasession_changelist"),
+    "speakers": lambda e: reverse("admin:events_speaker_changelist"),
+    "edition form": lambda e: reverse("admin:events_edition_change", args=[e.pk]),
+    "venues": lambda e: reverse("admin:events_venue_changelist"),
+}
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _editions(sessions: int) -> Edition:
+    return edition_with_programme(
+        sessions=sessions, speakers=min(sessions, 30), partners=min(sessions, 10)
+    )
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+@pytest.mark.parametrize("sessions", [1, 60])
+def test_public_page_queries_are_bounded(
+    client, page, sessions, django_assert_max_num_queries
+):
+    edition = _editions(sessions)
+    with django_assert_max_num_queries(8):
+        response = client.get(PUBLIC_PAGES[page](edition))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_public_page_queries_do_not_grow_with_sessions(client, page):
+    small = _editions(1)
+    large = _editions(60)
+    counts = []
+    for edition in (small, large):
+        counts.append(_count(client, PUBLIC_PAGES[page](edition)))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+@pytest.mark.parametrize("sessions", [1, 60])
+def test_admin_page_queries_are_bounded(
+    client, page, sessions, django_assert_max_num_queries
+):
+    edition = _editions(sessions)
+    client.force_login(StaffFactory(is_superuser=True))
+    with django_assert_max_num_queries(16):
+        response = client.get(ADMIN_PAGES[page](edition))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_page_queries_do_not_grow_with_sessions(client, page):
+    client.force_login(StaffFactory(is_superuser=True))
+    counts = [_count(client, ADMIN_PAGES[page](_editions(1)))]
+    Edition.objects.all().delete()
+    counts.append(_count(client, ADMIN_PAGES[page](_editions(60))))
+    assert counts[0] == counts[1]
