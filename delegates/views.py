@@ -41,13 +41,14 @@ def dashboard(request):
         .order_by("start_date")
         if edition.pk not in registered
     ]
+    profile = selectors.profile_for(user=request.user)
     return render(
         request,
         "delegates/dashboard.html",
         {
             "registrations": registrations,
-            "profile": selectors.profile_for(user=request.user),
-            "profile_complete": selectors.profile_is_complete(user=request.user),
+            "profile": profile,
+            "profile_complete": selectors.profile_complete(profile),
             "open_editions": open_editions,
         },
     )
@@ -62,7 +63,9 @@ def profile_edit(request):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = ""
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, instance=profile
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -104,7 +107,7 @@ def register(request, slug):
         )
         query = urlencode({"next": request.path})
         return redirect(f"{reverse('delegates:profile')}?{query}")
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -1,0 +1,367 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from delegates import services
+from delegates.models import Profile, Registration
+from delegates.signals import collect_agenda_items
+from events.models import Edition
+from socex.mail.models import OutboxEmail
+from tests.factories.accounts import UserFactory
+from tests.factories.delegates import TrustedDomainFactory
+from tests.factories.events import AgendaSessionFactory, EditionFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Registration.Status
+
+PROFILE_POST = {
+    "title_rank": "DI",
+    "first_name": "Sam",
+    "last_name": "Patel",
+    "post_nominals": "",
+    "badge_name": "Sam Patel",
+    "job_title": "Detective Inspector",
+    "organisation": "West Midlands Police",
+    "organisation_type": "uk_police",
+    "country": "United Kingdom",
+    "phone": "+44 121 496 0000",
+    "dietary_requirements": "Vegetarian",
+    "accessibility_requirements": "",
+}
+
+
+def _register(edition, user):
+    return services.registration_create(edition=edition, user=user, consent_terms=True)
+
+
+def test_register_without_profile_redirects_to_profile_then_back(client, edition):
+    user = UserFactory(email="new@police.uk")
+    client.force_login(user)
+    register_url = reverse("delegates:register", args=[edition.slug])
+
+    response = client.get(register_url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("delegates:profile"))
+
+    response = client.post(
+        reverse("delegates:profile"), {**PROFILE_POST, "next": register_url}
+    )
+    assert response.status_code == 302
+    assert response.url == register_url
+
+    response = client.post(register_url, {"consent_terms": "on"})
+    assert response.status_code == 302
+    registration = Registration.objects.get(user=user)
+    assert registration.status == Status.CONFIRMED
+
+
+def test_register_post_without_consent_is_400_and_changes_nothing(
+    client, edition, make_delegate
+):
+    client.force_login(make_delegate("a@police.uk"))
+
+    response = client.post(reverse("delegates:register", args=[edition.slug]), {})
+
+    assert response.status_code == 400
+    assert "Please accept the terms" in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_register_second_time_is_400_with_message(client, edition, make_delegate):
+    user = make_delegate("twice@police.uk")
+    _register(edition, user)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("delegates:register", args=[edition.slug]), {"consent_terms": "on"}
+    )
+
+    assert response.status_code == 400
+    assert "already registered" in response.content.decode()
+    assert Registration.objects.filter(user=user).count() == 1
+
+
+def test_register_draft_edition_is_404(client, make_delegate):
+    edition = EditionFactory(status=Edition.Status.DRAFT)
+    client.force_login(make_delegate("d@police.uk"))
+
+    url = reverse("delegates:register", args=[edition.slug])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"consent_terms": "on"}).status_code == 404
+    assert Registration.objects.count() == 0
+
+
+def test_register_closed_edition_shows_why_and_changes_nothing(client, make_delegate):
+    edition = EditionFactory(
+        registration_closes_at=timezone.now() - dt.timedelta(days=1)
+    )
+    client.force_login(make_delegate("c@police.uk"))
+    url = reverse("delegates:register", args=[edition.slug])
+
+    assert "closed on" in client.get(url).content.decode()
+    response = client.post(url, {"consent_terms": "on"})
+
+    assert response.status_code == 400
+    assert "closed on" in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_register_past_edition_is_refused(client, make_delegate):
+    edition = EditionFactory(
+        start_date=timezone.localdate() - dt.timedelta(days=200),
+        status=Edition.Status.ARCHIVED,
+    )
+    client.force_login(make_delegate("p@police.uk"))
+
+    response = client.post(
+        reverse("delegates:register", args=[edition.slug]), {"consent_terms": "on"}
+    )
+
+    assert response.status_code == 400
+    assert "already taken place" in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_register_anonymous_is_sent_to_login(client, edition):
+    response = client.get(reverse("delegates:register", args=[edition.slug]))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_profile_invalid_fields_get_messages_and_change_nothing(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("delegates:profile"),
+        {
+            **PROFILE_POST,
+            "first_name": "",
+            "organisation_type": "mafia",
+            "phone": "ring me",
+            "last_name": "42",
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter your first name." in page
+    assert "Choose one of the organisation types listed." in page
+    assert not Profile.objects.filter(user=user).exists()
+
+
+def test_profile_model_clean_errors_are_shown(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("delegates:profile"), {**PROFILE_POST, "phone": "ring me"}
+    )
+
+    assert response.status_code == 400
+    assert "Enter a phone number of 7 to 15 digits" in response.content.decode()
+    assert not Profile.objects.filter(user=user).exists()
+
+
+def test_profile_next_to_another_site_is_ignored(client):
+    client.force_login(UserFactory())
+
+    response = client.post(
+        reverse("delegates:profile"), {**PROFILE_POST, "next": "https://evil.example/"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("delegates:dashboard")
+
+
+def test_cancel_another_users_registration_is_404(client, edition, make_delegate):
+    owner = make_delegate("owner@police.uk")
+    registration = _register(edition, owner)
+    client.force_login(make_delegate("intruder@police.uk"))
+
+    url = reverse("delegates:cancel", args=[registration.reference])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    registration.refresh_from_db()
+    assert registration.status == Status.CONFIRMED
+
+
+def test_cancel_own_registration_promotes_next(client, make_delegate):
+    edition = EditionFactory(capacity=1)
+    TrustedDomainFactory(edition=edition)
+    owner = make_delegate("owner@police.uk")
+    registration = _register(edition, owner)
+    waiting = _register(edition, make_delegate("next@police.uk"))
+    client.force_login(owner)
+
+    response = client.post(reverse("delegates:cancel", args=[registration.reference]))
+
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (registration.status, waiting.status) == (
+        Status.CANCELLED,
+        Status.CONFIRMED,
+    )
+
+
+def test_cancel_twice_is_400_and_changes_nothing(client, edition, make_delegate):
+    owner = make_delegate("owner@police.uk")
+    registration = _register(edition, owner)
+    client.force_login(owner)
+    url = reverse("delegates:cancel", args=[registration.reference])
+    client.post(url)
+    emails = OutboxEmail.objects.count()
+
+    response = client.post(url)
+
+    assert response.status_code == 400
+    assert "already cancelled" in response.content.decode()
+    assert OutboxEmail.objects.count() == emails
+
+
+def test_dashboard_shows_status_reference_and_position(client, make_delegate):
+    edition = EditionFactory(capacity=1)
+    TrustedDomainFactory(edition=edition)
+    _register(edition, make_delegate("first@police.uk"))
+    _register(edition, make_delegate("second@police.uk"))
+    user = make_delegate("third@police.uk")
+    registration = _register(edition, user)
+    client.force_login(user)
+
+    page = client.get(reverse("delegates:dashboard")).content.decode()
+
+    assert registration.reference in page
+    assert "Waitlisted" in page
+    assert "position <strong>2</strong> on the waiting list" in page
+
+
+@pytest.fixture
+def own_panels_only(settings):
+    """Blank the other apps' dashboard panels: they test their own queries."""
+    template = settings.TEMPLATES[0]
+    settings.TEMPLATES = [
+        {
+            **template,
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **template["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "workshops/_dashboard_registration.html": "",
+                            "delegates/badges/_dashboard_badge.html": "",
+                        },
+                    ),
+                    "django.template.loaders.filesystem.Loader",
+                    "django.template.loaders.app_directories.Loader",
+                ],
+            },
+        }
+    ]
+
+
+def _dashboard_with(client, user, editions, django_assert_max_num_queries, limit):
+    for edition in editions:
+        TrustedDomainFactory(edition=edition)
+        _register(edition, user)
+    client.force_login(user)
+    with django_assert_max_num_queries(limit):
+        response = client.get(reverse("delegates:dashboard"))
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_dashboard_query_count_does_not_grow_with_registrations(
+    client, make_delegate, django_assert_max_num_queries, count, own_panels_only
+):
+    user = make_delegate("many@police.uk")
+    response = _dashboard_with(
+        client,
+        user,
+        EditionFactory.create_batch(count),
+        django_assert_max_num_queries,
+        limit=6,
+    )
+    assert response.content.decode().count("registration-reference") == count
+
+
+def test_agenda_ics_has_sessions_and_other_apps_items(client, edition, make_delegate):
+    user = make_delegate("agenda@police.uk")
+    registration = _register(edition, user)
+    session = AgendaSessionFactory(edition=edition, title="Keynote: the SOC strategy")
+    start = session.starts_at + dt.timedelta(hours=3)
+
+    def workshop_items(sender, registration, **kwargs):
+        return [
+            {
+                "starts_at": start,
+                "ends_at": start + dt.timedelta(hours=1),
+                "title": "Workshop: crypto tracing",
+                "location": "Room 2",
+                "description": "",
+                "uid": f"ws-{registration.pk}@socex",
+            }
+        ]
+
+    collect_agenda_items.connect(workshop_items)
+    try:
+        client.force_login(user)
+        response = client.get(
+            reverse("delegates:agenda_ics", args=[registration.reference])
+        )
+    finally:
+        collect_agenda_items.disconnect(workshop_items)
+
+    assert response["Content-Type"].startswith("text/calendar")
+    titles = [
+        str(event["summary"])
+        for event in Calendar.from_ical(response.content).walk("VEVENT")
+    ]
+    assert titles == ["Keynote: the SOC strategy", "Workshop: crypto tracing"]
+
+
+def test_agenda_ics_of_another_user_is_404(client, edition, make_delegate):
+    registration = _register(edition, make_delegate("owner@police.uk"))
+    client.force_login(make_delegate("other@police.uk"))
+
+    response = client.get(
+        reverse("delegates:agenda_ics", args=[registration.reference])
+    )
+
+    assert response.status_code == 404
+
+
+def test_register_button_anonymous_is_same_for_everyone_and_user_sees_status(
+    client, edition, make_delegate
+):
+    url = edition.get_absolute_url()
+    first = client.get(url).content.decode()
+    second = client.get(url).content.decode()
+    assert first == second
+    register_url = reverse("delegates:register", args=[edition.slug])
+    assert register_url in first
+
+    user = make_delegate("btn@police.uk")
+    _register(edition, user)
+    client.force_login(user)
+    page = client.get(url).content.decode()
+    assert "Registered: Confirmed" in page
+
+
+def test_register_button_when_closed_says_so(client):
+    edition = EditionFactory(
+        registration_opens_at=timezone.now() + dt.timedelta(days=10)
+    )
+
+    page = client.get(edition.get_absolute_url()).content.decode()
+
+    assert "Registration for this event opens on" in page
+    assert reverse("delegates:register", args=[edition.slug]) not in page
