@@ -6,8 +6,9 @@ twice, within each run's capacity, minimising the sum of the delegates' costs (t
 squared rank minus one of each workshop they get). It is solved as one integer
 program with SciPy's ``milp`` (HiGHS). Variables are ``x[d, r]`` (delegate ``d`` sits
 in run ``r``) and a slack ``s[d]`` for each delegate's missing places, priced above any
-possible cost so the most places are filled first; a delegate with slack left is
-reported as not fully placed rather than dropped. With one run per workshop the
+possible cost. When the rooms cannot hold everybody, a first solve finds the fewest
+delegates who cannot be fully placed (binary ``u[d]``), and the final solve keeps to
+that number; those delegates are reported, not dropped. With one run per workshop the
 constraint matrix is that of a transportation problem (totally unimodular), so the LP
 relaxation is already integral and HiGHS closes it at the root; the workshop-level
 "not twice" rows are only added for workshops that run more than once.
@@ -64,110 +65,153 @@ def solve(
     seed: int = 0,
     time_limit: float = 120.0,
 ) -> Solution:
-    """Assign each delegate (row of ``costs``) ``n`` runs; see the module docstring."""
+    """Assign each delegate (row of ``costs``) ``n`` runs; see the module docstring.
+
+    Lexicographic: first as many delegates fully placed as possible, then as many
+    places filled as possible, then the least total cost. When the rooms hold
+    everybody (the usual case) one small, integral LP-like solve does it all.
+    """
     costs = np.asarray(costs, dtype=np.int64)
     n_delegates = costs.shape[0]
-    n_runs = len(runs)
     if n_delegates == 0:
         return Solution(assignments=[], cost=0)
-    if n_runs == 0:
+    if not runs:
         return Solution(
             assignments=[[] for _ in range(n_delegates)],
             cost=0,
             unplaced=list(range(n_delegates)),
         )
-    run_workshop = np.array([r.workshop for r in runs])
-    run_block = np.array([r.block for r in runs])
-    capacity = np.array([r.capacity for r in runs], dtype=float)
+    model = _Model(costs, runs, n, seed)
+    result = model.solve(phase="fill", time_limit=time_limit)
+    slack = result.x[model.n_x : model.n_x + n_delegates]
+    if slack.max() > 0.5:
+        # Not everybody fits: place as many delegates fully as possible first.
+        best = model.solve(phase="count", time_limit=time_limit)
+        fewest_unplaced = round(best.fun)
+        result = model.solve(
+            phase="fill", max_unplaced=fewest_unplaced, time_limit=time_limit
+        )
+    return model.solution(result)
 
-    rng = np.random.default_rng(seed)
-    x_cost = costs[:, run_workshop].astype(float)  # (D, R)
-    base = x_cost.copy()
-    x_cost += rng.random(x_cost.shape) * (0.5 / (n_delegates * n + 1))
-    # A missing place must cost more than any complete assignment could.
-    penalty = float(costs.max(initial=0)) * n_delegates * n + 1.0
 
-    n_x = n_delegates * n_runs
-    c = np.concatenate([x_cost.ravel(), np.full(n_delegates, penalty)])
-    integrality = np.concatenate([np.ones(n_x), np.zeros(n_delegates)])
-    upper = np.concatenate([np.ones(n_x), np.full(n_delegates, float(n))])
-    bounds = Bounds(np.zeros(n_x + n_delegates), upper)
+class _Model:
+    """Variables: x[d, r] (binary), s[d] missing places, u[d] not fully placed."""
 
-    def x_index(d: np.ndarray, r: np.ndarray) -> np.ndarray:
-        return d * n_runs + r
+    def __init__(self, costs, runs, n, seed):
+        self.costs, self.runs, self.n = costs, runs, n
+        self.n_delegates = n_delegates = costs.shape[0]
+        self.n_runs = n_runs = len(runs)
+        self.n_x = n_x = n_delegates * n_runs
+        run_workshop = np.array([r.workshop for r in runs])
+        run_block = np.array([r.block for r in runs])
+        capacity = np.array([r.capacity for r in runs], dtype=float)
+        rng = np.random.default_rng(seed)
+        self.base = costs[:, run_workshop].astype(float)  # (D, R)
+        self.x_cost = self.base + rng.random(self.base.shape) * (
+            0.5 / (n_delegates * n + 1)
+        )
+        # A missing place must cost more than any complete assignment could.
+        self.penalty = float(costs.max(initial=0)) * n_delegates * n + 1.0
 
-    rows, cols, lower_b, upper_b = [], [], [], []
-    row = 0
-    delegates = np.arange(n_delegates)
+        delegates = np.arange(n_delegates)
+        s_col = n_x + delegates
+        u_col = n_x + n_delegates + delegates
+        rows, cols, vals, lower_b, upper_b = [], [], [], [], []
+        row = 0
 
-    # 1. each delegate: sum of runs + slack = n
-    for r in range(n_runs):
-        rows.append(delegates)
-        cols.append(x_index(delegates, r))
-    rows.append(delegates)
-    cols.append(n_x + delegates)
-    lower_b.append(np.full(n_delegates, float(n)))
-    upper_b.append(np.full(n_delegates, float(n)))
-    row += n_delegates
+        def add(r, c, v=1.0):
+            rows.append(np.asarray(r))
+            cols.append(np.asarray(c))
+            vals.append(np.broadcast_to(np.asarray(v, dtype=float), np.shape(r)))
 
-    # 2. at most one run per block, 3. at most one run per workshop (when repeated)
-    groups = []
-    for b in np.unique(run_block):
-        members = np.flatnonzero(run_block == b)
-        if len(members) > 1:
-            groups.append(members)
-    for w in np.unique(run_workshop):
-        members = np.flatnonzero(run_workshop == w)
-        if len(members) > 1:
-            groups.append(members)
-    for members in groups:
-        for r in members:
-            rows.append(row + delegates)
-            cols.append(x_index(delegates, r))
-        lower_b.append(np.full(n_delegates, -np.inf))
-        upper_b.append(np.ones(n_delegates))
+        # 1. each delegate: sum of runs + missing places = n
+        for r in range(n_runs):
+            add(delegates, delegates * n_runs + r)
+        add(delegates, s_col)
+        lower_b.append(np.full(n_delegates, float(n)))
+        upper_b.append(np.full(n_delegates, float(n)))
         row += n_delegates
+        # 2. missing places only for a delegate marked not fully placed
+        add(row + delegates, s_col)
+        add(row + delegates, u_col, -float(n))
+        lower_b.append(np.full(n_delegates, -np.inf))
+        upper_b.append(np.zeros(n_delegates))
+        row += n_delegates
+        # 3. at most one run per block, and per workshop when it repeats
+        groups = []
+        for key in (run_block, run_workshop):
+            for value in np.unique(key):
+                members = np.flatnonzero(key == value)
+                if len(members) > 1:
+                    groups.append(members)
+        for members in groups:
+            for r in members:
+                add(row + delegates, delegates * n_runs + r)
+            lower_b.append(np.full(n_delegates, -np.inf))
+            upper_b.append(np.ones(n_delegates))
+            row += n_delegates
+        # 4. capacity of each run
+        for r in range(n_runs):
+            add(np.full(n_delegates, row + r), delegates * n_runs + r)
+        lower_b.append(np.full(n_runs, -np.inf))
+        upper_b.append(capacity)
+        row += n_runs
+        self.count_row = row  # 5. (optional) how many may stay not fully placed
+        add(np.full(n_delegates, row), u_col)
+        row += 1
+        self.matrix = sparse.csr_array(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(row, n_x + 2 * n_delegates),
+        )
+        self.lower = np.concatenate([*lower_b, [-np.inf]])
+        self.upper = np.concatenate([*upper_b, [np.inf]])
 
-    # 4. capacity of each run
-    for r in range(n_runs):
-        rows.append(np.full(n_delegates, row + r))
-        cols.append(x_index(delegates, r))
-    lower_b.append(np.full(n_runs, -np.inf))
-    upper_b.append(capacity)
-    row += n_runs
+    def solve(self, *, phase: str, max_unplaced: int | None = None, time_limit):
+        d, n_x = self.n_delegates, self.n_x
+        upper = self.upper.copy()
+        if max_unplaced is not None:
+            upper[self.count_row] = max_unplaced
+        if phase == "count":
+            c = np.concatenate([np.zeros(n_x + d), np.ones(d)])
+        else:
+            c = np.concatenate(
+                [self.x_cost.ravel(), np.full(d, self.penalty), np.zeros(d)]
+            )
+        u_integral = phase == "count" or max_unplaced is not None
+        integrality = np.concatenate(
+            [np.ones(n_x), np.zeros(d), np.full(d, 1 if u_integral else 0)]
+        )
+        bounds = Bounds(
+            np.zeros(n_x + 2 * d),
+            np.concatenate([np.ones(n_x), np.full(d, float(self.n)), np.ones(d)]),
+        )
+        result = milp(
+            c,
+            constraints=[LinearConstraint(self.matrix, self.lower, upper)],
+            integrality=integrality,
+            bounds=bounds,
+            options={"time_limit": time_limit, "mip_rel_gap": 0.0},
+        )
+        if result.x is None:
+            raise RuntimeError(f"The allocator found no solution: {result.message}")
+        self.status = "optimal" if result.status == 0 else str(result.message)
+        return result
 
-    matrix = sparse.csr_array(
-        (
-            np.ones(sum(len(a) for a in rows)),
-            (np.concatenate(rows), np.concatenate(cols)),
-        ),
-        shape=(row, n_x + n_delegates),
-    )
-    constraint = LinearConstraint(
-        matrix, np.concatenate(lower_b), np.concatenate(upper_b)
-    )
-    result = milp(
-        c,
-        constraints=[constraint],
-        integrality=integrality,
-        bounds=bounds,
-        options={"time_limit": time_limit, "mip_rel_gap": 0.0},
-    )
-    if result.x is None:
-        raise RuntimeError(f"The allocator found no solution: {result.message}")
-    x = np.rint(result.x[:n_x]).reshape(n_delegates, n_runs).astype(bool)
-    assignments = [np.flatnonzero(x[d]).tolist() for d in range(n_delegates)]
-    unplaced = [d for d in range(n_delegates) if len(assignments[d]) < n]
-    return Solution(
-        assignments=assignments,
-        cost=int(round(float(base[x].sum()))),
-        unplaced=unplaced,
-        status="optimal" if result.status == 0 else str(result.message),
-    )
+    def solution(self, result) -> Solution:
+        d, r = self.n_delegates, self.n_runs
+        x = np.rint(result.x[: self.n_x]).reshape(d, r).astype(bool)
+        assignments = [np.flatnonzero(x[i]).tolist() for i in range(d)]
+        return Solution(
+            assignments=assignments,
+            cost=int(round(float(self.base[x].sum()))),
+            unplaced=[i for i in range(d) if len(assignments[i]) < self.n],
+            status=self.status,
+        )
 
 
-def brute_force(costs: np.ndarray, runs: list[Run], n: int) -> tuple[int, int]:
-    """The best (missing places, cost) by trying every assignment: for tests only."""
+def brute_force(costs: np.ndarray, runs: list[Run], n: int) -> tuple[int, int, int]:
+    """The best (delegates not fully placed, missing places, cost), by trying every
+    assignment: for tests only."""
     costs = np.asarray(costs)
     n_delegates = costs.shape[0]
     options_per_delegate = []
@@ -189,7 +233,11 @@ def brute_force(costs: np.ndarray, runs: list[Run], n: int) -> tuple[int, int]:
                 used[r] += 1
         if any(used[r] > runs[r].capacity for r in range(len(runs))):
             continue
-        value = (sum(o[0] for o in choice), sum(o[1] for o in choice))
+        value = (
+            sum(o[0] > 0 for o in choice),
+            sum(o[0] for o in choice),
+            sum(o[1] for o in choice),
+        )
         if best is None or value < best:
             best = value
     return best

@@ -7,25 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import TimeBlock, Workshop, WorkshopRun
 
 
-class RunRadioSelect(forms.RadioSelect):
-    """Radios whose full runs are disabled (the delegate's current seat stays open)."""
-
-    option_template_name = "workshops/widgets/run_option.html"
-
-    def __init__(self, *args, runs=None, keep=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.runs = runs or {}
-        self.keep = set(keep)
-
-    def create_option(self, name, value, label, selected, index, **kwargs):
-        option = super().create_option(name, value, label, selected, index, **kwargs)
-        run = self.runs.get(str(value))
-        option["run"] = run
-        if run is not None and run.is_full and run.pk not in self.keep:
-            option["attrs"]["disabled"] = True
-        return option
-
-
 def block_field_name(block: TimeBlock) -> str:
     return f"block-{block.pk}"
 
@@ -36,6 +17,7 @@ class WorkshopChoiceForm(forms.Form):
     def __init__(self, *args, blocks, n: int, current=(), disabled=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.blocks = blocks
+        self.runs_by_block: dict[int, dict[str, WorkshopRun]] = {}
         current = set(current)
         for block in blocks:
             runs = {str(run.pk): run for run in block.offered_runs}
@@ -56,11 +38,37 @@ class WorkshopChoiceForm(forms.Form):
                 required=False,
                 initial=initial,
                 disabled=disabled,
-                widget=RunRadioSelect(runs=runs, keep=current),
+                widget=forms.RadioSelect,
             )
+            self.runs_by_block[block.pk] = runs
+        self.current = current
+
+    def options(self, block: TimeBlock) -> list[dict]:
+        """The radios of one block: full runs are disabled unless already held."""
+        field = self[block_field_name(block)]
+        value = str(field.value() or "")
+        runs = self.runs_by_block[block.pk]
+        result = []
+        for pk, label in field.field.choices:
+            run = runs.get(str(pk))
+            result.append(
+                {
+                    "value": pk,
+                    "label": label,
+                    "run": run,
+                    "id": f"id_{field.html_name}_{pk or 'none'}",
+                    "checked": str(pk) == value,
+                    "disabled": field.field.disabled
+                    or (run is not None and run.is_full and run.pk not in self.current),
+                }
+            )
+        return result
 
     def block_fields(self):
-        return [(block, self[block_field_name(block)]) for block in self.blocks]
+        return [
+            (block, self[block_field_name(block)], self.options(block))
+            for block in self.blocks
+        ]
 
     @property
     def run_ids(self) -> list[int]:

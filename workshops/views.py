@@ -54,11 +54,11 @@ def choose(request, reference: str):
                 form.add_error(None, exc)
                 status = 400
                 # Places may have changed: show the current numbers.
-                blocks = selectors.blocks_with_runs(registration.edition)
-                form.blocks = blocks
-                for block in blocks:
-                    field = form.fields[f"block-{block.pk}"]
-                    field.widget.runs = {str(r.pk): r for r in block.offered_runs}
+                form.blocks = selectors.blocks_with_runs(registration.edition)
+                form.runs_by_block = {
+                    block.pk: {str(r.pk): r for r in block.offered_runs}
+                    for block in form.blocks
+                }
             else:
                 messages.success(
                     request,
