@@ -8,10 +8,15 @@ process can serve a programme older than the committed data, whichever cache bac
 is configured (a per-process memory cache included).
 """
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
+from functools import wraps
 
+from django.contrib import messages
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from events.models import PublicPagesVersion
@@ -46,3 +51,68 @@ def fragment(name: str, render: Callable[[], str]) -> SafeString:
         html = render()
         cache.set(key, html, TIMEOUT)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates
+
+
+def seconds_until_change(editions, *, now: dt.datetime | None = None) -> int:
+    """Seconds until what a page shows about ``editions`` changes with time alone
+    (registration opens or closes, the conference starts or ends), at most TIMEOUT."""
+    now = now or timezone.now()
+    moments = []
+    for edition in editions:
+        if edition is None:
+            continue
+        moments += [
+            edition.registration_opens_at,
+            edition.registration_closes_at,
+            edition.workshop_selection_closes_at,
+            *edition.local_bounds(),
+        ]
+    ahead = [(moment - now).total_seconds() for moment in moments if moment]
+    ahead = [seconds for seconds in ahead if seconds > 0]
+    return int(max(min([TIMEOUT, *ahead]), 1))
+
+
+CACHED_HEADERS = ("Content-Type", "Content-Disposition")
+
+
+def anonymous_page_cache(view):
+    """Serve the whole response from the cache to anonymous visitors.
+
+    What an anonymous visitor sees depends only on the events data (keyed by the
+    version number) and on the time (the view sets ``response.cache_timeout`` to the
+    next moment its content changes). Signed-in users, pending messages, query
+    strings and anything carrying a CSRF token or a cookie bypass the cache.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.GET
+            or request.user.is_authenticated
+            or len(messages.get_messages(request))
+        ):
+            return view(request, *args, **kwargs)
+        key = f"events:page:{version_current()}:{request.path}"
+        hit = cache.get(key)
+        if hit is not None:
+            content, headers = hit
+            response = HttpResponse(content)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        cacheable = (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and b"csrfmiddlewaretoken" not in response.content
+        )
+        if cacheable:
+            headers = {h: response[h] for h in CACHED_HEADERS if response.has_header(h)}
+            timeout = getattr(response, "cache_timeout", TIMEOUT)
+            cache.set(key, (response.content, headers), timeout)
+        return response
+
+    return wrapper

@@ -6,16 +6,22 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from events import selectors
-from events.cache import fragment
+from events.cache import anonymous_page_cache, fragment, seconds_until_change
 from events.ics import calendar_bytes
 from events.models import Edition, Series
 
 
+@anonymous_page_cache
 def home(request):
     overview = selectors.home_overview(user=request.user)
-    return render(request, "events/home.html", {"overview": overview})
+    response = render(request, "events/home.html", {"overview": overview})
+    response.cache_timeout = seconds_until_change(
+        [item.next_edition for item in overview]
+    )
+    return response
 
 
+@anonymous_page_cache
 def series_detail(request, slug: str):
     series = get_object_or_404(Series, slug=slug)
     editions = list(
@@ -27,11 +33,13 @@ def series_detail(request, slug: str):
         e for e in editions if not e.is_past and e.status != Edition.Status.ARCHIVED
     ]
     past = [e for e in editions if e not in upcoming]
-    return render(
+    response = render(
         request,
         "events/series_detail.html",
         {"series": series, "upcoming": list(reversed(upcoming)), "past": past},
     )
+    response.cache_timeout = seconds_until_change(upcoming)
+    return response
 
 
 def _programme(edition) -> dict:
@@ -44,19 +52,23 @@ def _programme(edition) -> dict:
     }
 
 
+@anonymous_page_cache
 def edition_detail(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
     programme = fragment(
         f"edition:{edition.pk}",
         lambda: render_to_string("events/_edition_programme.html", _programme(edition)),
     )
-    return render(
+    response = render(
         request,
         "events/edition_detail.html",
         {"edition": edition, "programme": programme},
     )
+    response.cache_timeout = seconds_until_change([edition])
+    return response
 
 
+@anonymous_page_cache
 def edition_agenda(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
     agenda = fragment(
@@ -65,11 +77,14 @@ def edition_agenda(request, slug: str):
             "events/_agenda.html", {**_programme(edition), "heading_level": 2}
         ),
     )
-    return render(
+    response = render(
         request, "events/edition_agenda.html", {"edition": edition, "agenda": agenda}
     )
+    response.cache_timeout = seconds_until_change([edition])
+    return response
 
 
+@anonymous_page_cache
 def edition_speakers(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
     speakers = fragment(
@@ -78,11 +93,13 @@ def edition_speakers(request, slug: str):
             "events/_speakers.html", {**_programme(edition), "heading_level": 2}
         ),
     )
-    return render(
+    response = render(
         request,
         "events/edition_speakers.html",
         {"edition": edition, "speakers": speakers},
     )
+    response.cache_timeout = seconds_until_change([edition])
+    return response
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
@@ -91,6 +108,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+@anonymous_page_cache
 def edition_ics(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
     sessions = selectors.sessions_for(edition=edition)
@@ -98,6 +116,7 @@ def edition_ics(request, slug: str):
     return _ics_response(content, f"{edition.slug}.ics")
 
 
+@anonymous_page_cache
 def session_ics(request, slug: str, pk: int):
     edition = selectors.edition_get(slug=slug, user=request.user)
     session = selectors.sessions_for(edition=edition).filter(pk=pk).first()
@@ -109,6 +128,7 @@ def session_ics(request, slug: str, pk: int):
     return _ics_response(content, f"{edition.slug}-{slugify(session.title)[:40]}.ics")
 
 
+@anonymous_page_cache
 def venue_detail(request, slug: str):
     venue = selectors.venue_get(slug=slug, user=request.user)
     editions = list(
@@ -121,6 +141,7 @@ def venue_detail(request, slug: str):
     )
 
 
+@anonymous_page_cache
 def speaker_detail(request, slug: str):
     speaker, sessions = selectors.speaker_get(slug=slug, user=request.user)
     return render(

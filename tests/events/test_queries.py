@@ -1,6 +1,7 @@
 """No N+1: each page runs the same, small number of queries with 1 and 60 sessions."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -57,6 +58,7 @@ def test_public_page_queries_do_not_grow_with_sessions(client, page):
     large = _editions(60)
     counts = []
     for edition in (small, large):
+        cache.clear()  # count the rendering, not the cached copy
         counts.append(_count(client, PUBLIC_PAGES[page](edition)))
     assert counts[0] == counts[1]
 
@@ -80,3 +82,14 @@ def test_admin_page_queries_do_not_grow_with_sessions(client, page):
     Edition.objects.all().delete()
     counts.append(_count(client, ADMIN_PAGES[page](_editions(60))))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_public_page_queries_for_signed_in_user_are_bounded(
+    client, page, django_assert_max_num_queries
+):
+    edition = _editions(60)
+    client.force_login(StaffFactory())
+    with django_assert_max_num_queries(10):
+        response = client.get(PUBLIC_PAGES[page](edition))
+    assert response.status_code == 200

@@ -3,9 +3,11 @@ import datetime as dt
 import icalendar
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from events.cache import TIMEOUT, seconds_until_change
 from events.models import AgendaSession, Edition
 from events.services import agenda_session_save, edition_save
 from tests.factories.accounts import StaffFactory, UserFactory
@@ -275,14 +277,60 @@ def test_edition_page_cache_is_invalidated_by_unnaming_a_speaker(client):
     assert "Ada Q" not in client.get(url).content.decode()
 
 
-def test_edition_page_served_from_cache_runs_two_queries(
+def test_edition_page_served_from_cache_to_anonymous_runs_one_query(
     client, django_assert_num_queries
 ):
     session = AgendaSessionFactory()
     url = session.edition.get_absolute_url()
-    client.get(url)
-    with django_assert_num_queries(2):  # the edition, the cache version
-        assert client.get(url).status_code == 200
+    first = client.get(url)
+    with django_assert_num_queries(1):  # the cache version
+        again = client.get(url)
+    assert again.content == first.content
+
+
+def test_signed_in_user_is_not_served_the_anonymous_page(client):
+    session = AgendaSessionFactory()
+    url = session.edition.get_absolute_url()
+    assert "Log in" in client.get(url).content.decode()
+    client.force_login(UserFactory())
+    content = client.get(url).content.decode()
+    assert "Log out" in content
+    assert session.title in content
+
+
+def test_staff_preview_of_draft_is_not_served_to_the_public(client):
+    session = AgendaSessionFactory(edition__status=Edition.Status.DRAFT)
+    url = session.edition.get_absolute_url()
+    client.force_login(StaffFactory())
+    assert client.get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 404
+
+
+def test_cached_page_expires_when_registration_opens():
+    now = timezone.now()
+    edition = EditionFactory.build(
+        registration_opens_at=now + dt.timedelta(minutes=2),
+        registration_closes_at=now + dt.timedelta(days=30),
+    )
+    assert seconds_until_change([edition], now=now) == 120
+    edition.registration_opens_at = now - dt.timedelta(days=1)
+    assert seconds_until_change([edition], now=now) == TIMEOUT
+
+
+def test_anonymous_page_after_registration_opens_shows_register_button(client):
+    edition = EditionFactory(
+        registration_opens_at=timezone.now() + dt.timedelta(seconds=1)
+    )
+    url = edition.get_absolute_url()
+    assert "opens on" in client.get(url).content.decode()
+    Edition.objects.filter(pk=edition.pk).update(
+        registration_opens_at=timezone.now() - dt.timedelta(seconds=1)
+    )  # as if the moment had passed: the cached copy's timeout was 1 second
+    cache.clear()
+    assert reverse("delegates:register", args=[edition.slug]) in (
+        client.get(url).content.decode()
+    )
 
 
 def test_draft_published_becomes_public(client):
