@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from events.models import AgendaSession
+
 from . import selectors, services
 from .forms import MoveForm
 from .models import (
@@ -32,6 +34,14 @@ from .models import (
 def _message_error(modeladmin, request, exc: ValidationError) -> None:
     for message in exc.messages:
         modeladmin.message_user(request, message, level=messages.ERROR)
+
+
+class BlockFilter(admin.RelatedFieldListFilter):
+    """Time blocks with their sessions in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        blocks = TimeBlock.objects.select_related("session", "edition")
+        return [(block.pk, f"{block.edition}: {block}") for block in blocks]
 
 
 @admin.register(WorkshopSettings)
@@ -78,6 +88,13 @@ class TimeBlockAdmin(admin.ModelAdmin):
     list_filter = ["edition"]
     list_select_related = ["edition", "session"]
     raw_id_fields = ["session"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "session":
+            kwargs["queryset"] = AgendaSession.objects.filter(
+                kind=AgendaSession.Kind.WORKSHOP_BLOCK
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class WorkshopRunInline(admin.TabularInline):
@@ -149,8 +166,13 @@ class WorkshopRunAdmin(admin.ModelAdmin):
         "sheet",
         "attendance_links",
     ]
-    list_filter = ["workshop__edition", "block"]
-    list_select_related = ["workshop", "block__session", "room", "sign_in_sheet"]
+    list_filter = ["workshop__edition", ("block", BlockFilter)]
+    list_select_related = [
+        "workshop",
+        "block__session",
+        "room__venue",
+        "sign_in_sheet",
+    ]
     search_fields = ["workshop__title"]
     readonly_fields = ["seats_taken", "attendance_table", "sheet", "attendance_links"]
     fields = ["workshop", "block", "room", "capacity", "seats_taken", "sheet"]
@@ -343,7 +365,7 @@ def _write_attendance(writer, runs) -> None:
 @admin.register(WorkshopChoice)
 class WorkshopChoiceAdmin(admin.ModelAdmin):
     list_display = ["registration", "run", "source", "created_at", "move_link"]
-    list_filter = ["run__workshop__edition", "source", "block"]
+    list_filter = ["run__workshop__edition", "source", ("block", BlockFilter)]
     search_fields = [
         "registration__reference",
         "registration__user__email",
