@@ -158,7 +158,11 @@ class Edition(models.Model):
                 "Registration must close after it opens."
             )
         selection = self.workshop_selection_closes_at
-        if selection and self.end_date and selection.date() > self.end_date:
+        if (
+            selection
+            and self.end_date
+            and timezone.localdate(selection) > self.end_date
+        ):
             errors["workshop_selection_closes_at"] = _(
                 "Workshop selection must close before the conference ends."
             )
