@@ -77,6 +77,20 @@ class SessionOverlapFormSet(forms.BaseInlineFormSet):
             booked.append((room, start, end, data.get("title")))
 
 
+class ServiceErrorMixin:
+    """A ValidationError raised while saving (after the form validated), e.g. by a
+    receiver of edition_capacity_changed refusing fewer places than confirmed
+    delegates, or a room booked by someone else meanwhile: the whole save was rolled
+    back; say why and show the form again instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class RoomInline(admin.TabularInline):
     model = Room
     extra = 0
@@ -134,7 +148,7 @@ class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(ServiceErrorMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "series",
@@ -181,15 +195,6 @@ class EditionAdmin(admin.ModelAdmin):
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # Raised by a receiver of edition_capacity_changed (e.g. fewer places
-            # than confirmed delegates): the whole save was rolled back.
-            self.message_user(request, _error_text(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def save_model(self, request, obj, form, change):
         services.edition_save(edition=obj)
 
@@ -226,7 +231,7 @@ class SessionSpeakerInline(admin.TabularInline):
 
 
 @admin.register(AgendaSession)
-class AgendaSessionAdmin(admin.ModelAdmin):
+class AgendaSessionAdmin(ServiceErrorMixin, admin.ModelAdmin):
     list_display = ["title", "edition", "kind", "starts_at", "ends_at", "room"]
     list_filter = ["edition__series", "edition", "kind"]
     list_select_related = ["edition", "room", "room__venue"]
