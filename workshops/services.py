@@ -25,7 +25,12 @@ from django.utils.translation import gettext as _
 from delegates.badges.services import badge_schedule_render
 from delegates.models import Registration
 from events.models import Edition
-from socex.mail.services import email_queue, enqueue_on_commit
+from socex.mail.services import (
+    email_queue,
+    email_queue_message,
+    email_render,
+    enqueue_on_commit,
+)
 
 from . import allocation as solver
 from .models import (
@@ -123,6 +128,33 @@ def _schedule_email(*, registration: Registration, template: str, key: str | Non
     )
 
 
+def _render_choices_email(
+    *, registration: Registration, runs: list[WorkshopRun]
+) -> dict:
+    """The confirmation email for ``runs``, rendered, ready for the outbox."""
+    template = "workshop_choices_saved"
+    preview = [
+        WorkshopChoice(registration=registration, run=run, block=run.block)
+        for run in sorted(runs, key=lambda r: r.block.session.starts_at)
+    ]
+    subject, body_text, body_html = email_render(
+        template=template,
+        context={
+            "registration": registration,
+            "edition": registration.edition,
+            "choices": preview,
+            "profile": getattr(registration.user, "profile", None),
+        },
+    )
+    return {
+        "to": registration.user.email,
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "template": template,
+    }
+
+
 def _run_label(run: WorkshopRun) -> str:
     start = timezone.localtime(run.block.session.starts_at)
     return f"“{run.workshop.title}” ({start:%H:%M})"
@@ -146,7 +178,7 @@ def _validate_run_set(
     runs = {
         run.pk: run
         for run in WorkshopRun.objects.filter(pk__in=ids).select_related(
-            "workshop", "block__session"
+            "workshop", "block__session", "room"
         )
     }
     for pk in ids:
@@ -209,9 +241,15 @@ def workshop_choices_set(
         c.run_id: c for c in WorkshopChoice.objects.filter(registration=registration)
     }
     wanted = {run.pk for run in chosen}
-    locked = _lock_runs(set(current) | wanted)
     added = sorted(wanted - set(current))
     removed = sorted(set(current) - wanted)
+    if not added and not removed:
+        return registration_choices(registration)
+    # Render the confirmation before taking the runs' locks, so they are held only
+    # for the count and the writes.
+    email = _render_choices_email(registration=registration, runs=chosen)
+
+    locked = _lock_runs(set(current) | wanted)
     full = [locked[pk] for pk in added if locked[pk].is_full]
     if full:
         raise ValidationError(
@@ -238,11 +276,8 @@ def workshop_choices_set(
             for pk in added
         ]
     )
-    if added or removed:
-        _schedule_email(
-            registration=registration, template="workshop_choices_saved", key=None
-        )
-        badge_schedule_render(registration=registration)
+    email_queue_message(**email)
+    badge_schedule_render(registration=registration)
     return registration_choices(registration)
 
 
