@@ -7,8 +7,11 @@ URLs, ``file:`` paths and anything else are refused, so user text can never make
 renderer read the disk or the network.
 """
 
+import io
 import logging
 import mimetypes
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -16,7 +19,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -86,3 +90,57 @@ def render_pdf(*, template: str, context: dict) -> bytes:
     """Render a Django template to PDF bytes through the safe fetcher."""
     html = render_to_string(template, context)
     return html_document(html).write_pdf()
+
+
+@lru_cache(maxsize=1)
+def font_config() -> FontConfiguration:
+    """One font configuration per process: building it per document costs time."""
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=16)
+def static_stylesheet(relative: str) -> CSS:
+    """A stylesheet from our static files, parsed once per process.
+
+    Documents rendered many times (badges) pass it to ``html_to_pdf`` rather than
+    linking it, so WeasyPrint neither fetches nor parses it again for every PDF.
+    """
+    return CSS(
+        string=_static_bytes(relative).decode("utf-8"),
+        base_url=INTERNAL_ORIGIN + settings.STATIC_URL,
+        url_fetcher=SafeURLFetcher(),
+        font_config=font_config(),
+    )
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    stylesheets: Sequence[CSS] = (),
+    fetcher: SafeURLFetcher | None = None,
+) -> bytes:
+    """Lay out an HTML string through the safe fetcher; returns the PDF bytes.
+
+    Pass your own ``fetcher`` to inspect what it refused afterwards.
+    """
+    return html_document(html, fetcher=fetcher).write_pdf(
+        stylesheets=list(stylesheets), font_config=font_config()
+    )
+
+
+def join_pdfs(parts: Iterable[bytes]) -> bytes:
+    """Concatenate PDF documents (e.g. chunks rendered in parallel) into one."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pdf_page_count(data: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)

@@ -1,1 +1,30 @@
-"""Badge receivers: connected from DelegatesConfig.ready()."""
+"""Badge receivers: connected from DelegatesConfig.ready().
+
+A registration that becomes confirmed gets its badge rendered; a profile edit
+re-renders the badges of that person's confirmed registrations (the content hash
+skips those whose printed text did not change).
+"""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from ..models import Profile, Registration
+from ..signals import registration_status_changed
+from . import tasks  # noqa: F401  (registers the Celery tasks with the worker)
+from .services import badge_schedule_render
+
+
+@receiver(registration_status_changed, dispatch_uid="badges_on_status_change")
+def render_badge_when_confirmed(sender, registration, from_status, to_status, **kwargs):
+    if to_status == Registration.Status.CONFIRMED:
+        badge_schedule_render(registration=registration)
+
+
+@receiver(post_save, sender=Profile, dispatch_uid="badges_on_profile_save")
+def rerender_badges_for_profile(sender, instance, created, raw=False, **kwargs):
+    if raw or created:
+        return
+    for registration in Registration.objects.filter(
+        user_id=instance.user_id, status=Registration.Status.CONFIRMED
+    ):
+        badge_schedule_render(registration=registration)

@@ -1,11 +1,447 @@
-"""Badge services. Contract used by other apps:
+"""Badge services: the only place badges, print jobs and check-ins change.
+
+Contract used by other apps:
 
 ``badge_schedule_render(*, registration)``: after the current transaction commits, make
 sure the registration's badge is (re)rendered if anything printed on it changed. The
 workshops app calls it after a delegate's workshops change.
 """
 
+import logging
+import math
+from dataclasses import dataclass
 
-def badge_schedule_render(*, registration) -> None:
-    # Filled in by the badges work; callers may rely on the name and signature.
-    return None
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Edition
+from socex.mail.services import (
+    attachment_from_storage,
+    email_queue,
+    enqueue_on_commit,
+)
+
+from ..models import Registration
+from . import selectors
+from .models import Badge, BadgePrintJob, BadgeSettings, CheckIn
+from .tokens import BadToken, key_from_token, new_key
+
+logger = logging.getLogger(__name__)
+
+# WeasyPrint is imported lazily (in the functions that render) so that web processes
+# and app start-up do not pay for it.
+
+# Badges per chunk of a bulk print: a multiple of four, so sheets never straddle.
+CHUNK_SIZE = getattr(settings, "BADGE_PRINT_CHUNK_SIZE", 48)
+
+
+# Badges ------------------------------------------------------------------------------
+
+
+def _new_badge(registration: Registration) -> Badge:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Badge.objects.create(registration=registration, key=new_key())
+        except IntegrityError:
+            existing = Badge.objects.filter(registration=registration).first()
+            if existing:
+                return existing
+    raise RuntimeError("Could not create a unique badge key")  # pragma: no cover
+
+
+@transaction.atomic
+def badge_ensure(*, registration: Registration) -> Badge:
+    """The registration's badge row (and so its check-in token), made if missing."""
+    badge = Badge.objects.filter(registration=registration).first()
+    return badge or _new_badge(registration)
+
+
+@transaction.atomic
+def badge_schedule_render(*, registration: Registration) -> None:
+    """Render the badge after commit if the registration is confirmed.
+
+    Safe to call often: the task compares a hash of what is printed and does nothing
+    when it has not changed.
+    """
+    if registration.status != Registration.Status.CONFIRMED:
+        return
+    badge_ensure(registration=registration)
+    from .tasks import badge_render as badge_render_task
+
+    enqueue_on_commit(badge_render_task, registration_id=registration.pk)
+
+
+def badge_render(*, registration_id: int) -> str:
+    """(Re)render one badge under its row lock and email it to the delegate.
+
+    Returns ``rendered``, ``unchanged`` (same content hash, file present),
+    ``skipped`` (gone or not confirmed) or ``failed`` (error kept on the badge).
+    """
+    from .rendering import badge_content, badges_pdf, content_hash
+
+    with transaction.atomic():
+        badge = (
+            Badge.objects.select_for_update()
+            .filter(registration_id=registration_id)
+            .first()
+        )
+        registration = (
+            selectors.badge_registrations(ids=[registration_id]).first()
+            if badge
+            else None
+        )
+        if registration is None or registration.status != Registration.Status.CONFIRMED:
+            return "skipped"
+        content = badge_content(registration)
+        digest = content_hash(content)
+        if (
+            badge.status == Badge.Status.READY
+            and badge.content_hash == digest
+            and badge.file
+            and default_storage.exists(badge.file.name)
+        ):
+            return "unchanged"
+        try:
+            pdf = badges_pdf([content])
+        except Exception as exc:  # a bad font or template must not lose the row
+            logger.exception("Badge for registration %s failed", registration_id)
+            badge.status = Badge.Status.FAILED
+            badge.error = f"{type(exc).__name__}: {exc}"[:2000]
+            badge.save(update_fields=["status", "error", "updated_at"])
+            return "failed"
+        # Earlier files stay: an email queued with them may not have been sent yet.
+        name = f"{registration.edition.slug}/{registration.reference}-{digest[:12]}.pdf"
+        badge.file.save(name, ContentFile(pdf), save=False)
+        badge.status = Badge.Status.READY
+        badge.content_hash = digest
+        badge.rendered_at = timezone.now()
+        badge.error = ""
+        badge.save()
+        email_queue(
+            to=registration.user.email,
+            template="badges/badge_ready",
+            context={
+                "name": content["name"],
+                "edition": registration.edition.title,
+                "dates": content["dates"],
+                "venue": content["venue"],
+                "workshops": content["workshops"],
+                "download_path": badge.get_absolute_url(),
+            },
+            attachments=[
+                attachment_from_storage(
+                    f"SOCEX badge {registration.reference}.pdf",
+                    badge.file.name,
+                    "application/pdf",
+                )
+            ],
+            key=f"badge:{badge.pk}:{digest[:40]}",
+        )
+        return "rendered"
+
+
+def badge_sweep(*, limit: int = 200) -> int:
+    """Re-queue confirmed registrations whose badge is missing, pending or failed.
+
+    Covers a broker that was down at commit. Returns how many were queued.
+    """
+    from .tasks import badge_render as badge_render_task
+
+    with transaction.atomic():
+        ids = list(
+            Registration.objects.filter(status=Registration.Status.CONFIRMED)
+            .exclude(badge__status=Badge.Status.READY)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for registration in Registration.objects.filter(pk__in=ids):
+            badge_ensure(registration=registration)
+            enqueue_on_commit(badge_render_task, registration_id=registration.pk)
+    return len(ids)
+
+
+# Bulk printing -----------------------------------------------------------------------
+
+
+def _edition_size(edition: Edition) -> str:
+    row = BadgeSettings.objects.filter(edition=edition).first()
+    return row.size if row else BadgeSettings.Size.A6
+
+
+@transaction.atomic
+def badge_print_job_create(
+    *,
+    edition: Edition,
+    layout: str = BadgePrintJob.Layout.SINGLE,
+    registrations: QuerySet | None = None,
+    created_by=None,
+) -> BadgePrintJob:
+    """Queue one PDF of the edition's confirmed badges (or of the selected ones).
+
+    Sorted by surname. Registrations that are not confirmed are left out; if none is
+    left, a ValidationError says so. Rendering starts after commit.
+    """
+    if layout not in BadgePrintJob.Layout.values:
+        raise ValidationError(_("Choose a layout: one per page or four per sheet."))
+    if layout == BadgePrintJob.Layout.SHEET and (
+        _edition_size(edition) != BadgeSettings.Size.A6
+    ):
+        raise ValidationError(
+            _(
+                "Four per A4 sheet works for A6 badges only; this edition prints "
+                "4 × 3 inch badges. Choose one badge per page."
+            )
+        )
+    queryset = selectors.badge_registrations(edition=edition).filter(
+        status=Registration.Status.CONFIRMED
+    )
+    if registrations is not None:
+        queryset = queryset.filter(pk__in=registrations.values("pk"))
+    chosen = list(queryset.values_list("pk", flat=True))
+    if not chosen:
+        raise ValidationError(
+            _(
+                "There is no confirmed registration to print for %(edition)s: only "
+                "confirmed delegates get a badge."
+            )
+            % {"edition": edition}
+        )
+    with_badge = set(
+        Badge.objects.filter(registration_id__in=chosen).values_list(
+            "registration_id", flat=True
+        )
+    )
+    for registration in Registration.objects.filter(pk__in=chosen).exclude(
+        pk__in=with_badge
+    ):
+        _new_badge(registration)
+    job = BadgePrintJob(
+        edition=edition,
+        layout=layout,
+        selection=chosen,
+        total=len(chosen),
+        chunks_total=math.ceil(len(chosen) / CHUNK_SIZE),
+        created_by=created_by,
+    )
+    job.full_clean()
+    job.save()
+    from .tasks import badge_print_job_start as start_task
+
+    enqueue_on_commit(start_task, job_id=job.pk)
+    return job
+
+
+def badge_print_job_start(*, job_id: int) -> str:
+    """Mark a queued job running and send one task per chunk (a Celery group: each
+    prefork worker process renders chunks in parallel)."""
+    from .tasks import badge_print_chunk_render as chunk_task
+
+    with transaction.atomic():
+        job = BadgePrintJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != BadgePrintJob.Status.QUEUED:
+            return "skipped"
+        job.status = BadgePrintJob.Status.RUNNING
+        job.save(update_fields=["status"])
+        for index in range(job.chunks_total):
+            enqueue_on_commit(chunk_task, job_id=job.pk, index=index)
+    return "started"
+
+
+def _part_name(job: BadgePrintJob, index: int) -> str:
+    return f"badges/print/parts/job-{job.pk}-{index:04d}.pdf"
+
+
+def _job_fail(job_id: int, error: str) -> None:
+    with transaction.atomic():
+        job = BadgePrintJob.objects.select_for_update().get(pk=job_id)
+        if job.status == BadgePrintJob.Status.RUNNING:
+            job.status = BadgePrintJob.Status.FAILED
+            job.error = error[:2000]
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+
+
+def badge_print_chunk_render(*, job_id: int, index: int) -> str:
+    """Render one chunk of a running job to storage and count it done; the chunk
+    that completes the set queues the join."""
+    from .rendering import badge_content, badges_pdf
+
+    job = BadgePrintJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != BadgePrintJob.Status.RUNNING:
+        return "skipped"
+    if index in job.chunks_done:
+        return "duplicate"
+    ids = job.selection[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
+    by_id = {r.pk: r for r in selectors.badge_registrations(ids=ids)}
+    contents = [badge_content(by_id[pk]) for pk in ids if pk in by_id]
+    try:
+        pdf = badges_pdf(contents, layout=job.layout)
+    except Exception as exc:
+        logger.exception("Badge print job %s chunk %s failed", job_id, index)
+        _job_fail(job_id, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    name = _part_name(job, index)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, ContentFile(pdf))
+    from .tasks import badge_print_job_finish as finish_task
+
+    with transaction.atomic():
+        job = BadgePrintJob.objects.select_for_update().get(pk=job_id)
+        if job.status != BadgePrintJob.Status.RUNNING or index in job.chunks_done:
+            return "skipped"
+        job.chunks_done = sorted([*job.chunks_done, index])
+        job.done = min(job.done + len(ids), job.total)
+        job.save(update_fields=["chunks_done", "done"])
+        if len(job.chunks_done) == job.chunks_total:
+            enqueue_on_commit(finish_task, job_id=job.pk)
+    return "rendered"
+
+
+def badge_print_job_finish(*, job_id: int) -> str:
+    """Join the rendered chunks in order into the job's file and mark it done."""
+    from socex.pdf import join_pdfs
+
+    with transaction.atomic():
+        job = BadgePrintJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != BadgePrintJob.Status.RUNNING:
+            return "skipped"
+        names = [_part_name(job, index) for index in range(job.chunks_total)]
+        parts = []
+        for name in names:
+            with default_storage.open(name, "rb") as fh:
+                parts.append(fh.read())
+        pdf = parts[0] if len(parts) == 1 else join_pdfs(parts)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        job.file.save(
+            f"{job.edition.slug}-badges-{stamp}-{job.pk}.pdf",
+            ContentFile(pdf),
+            save=False,
+        )
+        job.status = BadgePrintJob.Status.DONE
+        job.done = job.total
+        job.finished_at = timezone.now()
+        job.save()
+
+        def _clean() -> None:
+            for name in names:
+                default_storage.delete(name)
+
+        transaction.on_commit(_clean)
+    return "done"
+
+
+# Check-in ----------------------------------------------------------------------------
+
+
+@dataclass
+class CheckInResult:
+    """What the door sees: ``checked_in``, ``already`` or ``refused``, and why."""
+
+    outcome: str
+    registration: Registration
+    check_in: CheckIn | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("checked_in", "already")
+
+
+REFUSALS = {
+    Registration.Status.CANCELLED: _("Refused: this registration was cancelled."),
+    Registration.Status.WAITLISTED: _(
+        "Refused: this delegate is on the waiting list, not confirmed."
+    ),
+    Registration.Status.PENDING: _(
+        "Refused: this registration is still awaiting approval."
+    ),
+    Registration.Status.DECLINED: _("Refused: this registration was declined."),
+}
+
+
+def _when(value) -> str:
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'D j M')} {local:%H:%M}"
+
+
+@transaction.atomic
+def check_in_record(*, token: str, edition: Edition, operator) -> CheckInResult:
+    """Check a badge's holder in at ``edition``, recording time and operator.
+
+    A code that is not a valid SOCEX token raises ValidationError; a badge that may
+    not enter (cancelled, waitlisted, another edition) is refused with the reason;
+    a second scan reports when the first one was.
+    """
+    try:
+        key = key_from_token(token)
+    except BadToken:
+        raise ValidationError(
+            _(
+                "This is not a valid SOCEX badge code. Scan the QR code again, or "
+                "type the code printed beside it."
+            ),
+            code="bad_token",
+        ) from None
+    registration_id = (
+        Badge.objects.filter(key=key).values_list("registration_id", flat=True).first()
+    )
+    # Lock the registration so two doors scanning the same badge record it once.
+    locked = Registration.objects.select_for_update().filter(pk=registration_id)
+    registration = selectors.checkin_registration(key=key) if locked.exists() else None
+    if registration is None:
+        raise ValidationError(
+            _(
+                "No badge carries this code. Send the delegate to the "
+                "registration desk."
+            ),
+            code="unknown",
+        )
+    if registration.edition_id != edition.pk:
+        return CheckInResult(
+            "refused",
+            registration,
+            None,
+            _("Refused: this badge is for %(other)s, not %(edition)s.")
+            % {"other": registration.edition, "edition": edition},
+        )
+    if registration.status != Registration.Status.CONFIRMED:
+        return CheckInResult(
+            "refused",
+            registration,
+            None,
+            REFUSALS.get(registration.status, _("Refused: not confirmed.")),
+        )
+    existing = CheckIn.objects.select_related("operator").filter(
+        registration=registration
+    )
+    check_in = existing.first()
+    if check_in is not None:
+        by = f" by {check_in.operator}" if check_in.operator else ""
+        return CheckInResult(
+            "already",
+            registration,
+            check_in,
+            _("Already checked in on %(when)s%(by)s.")
+            % {"when": _when(check_in.checked_in_at), "by": by},
+        )
+    check_in = CheckIn(
+        registration=registration, checked_in_at=timezone.now(), operator=operator
+    )
+    check_in.full_clean()
+    check_in.save()
+    return CheckInResult(
+        "checked_in",
+        registration,
+        check_in,
+        _("Checked in at %(time)s.")
+        % {"time": timezone.localtime(check_in.checked_in_at).strftime("%H:%M")},
+    )

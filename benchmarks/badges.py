@@ -1,0 +1,298 @@
+"""Badge rendering throughput: bulk vs one by one vs WeasyPrint's floor.
+
+Run: ``.venv/bin/python benchmarks/badges.py [--badges 400] [--processes 2]``
+
+Builds a throwaway SQLite database with one edition, eight workshops in four blocks
+and ``--badges`` confirmed registrations holding four workshops each, then times:
+
+- bulk: one PDF of every badge (front and back), sorted by surname, rendered in
+  chunks on ``--processes`` worker processes and joined, through the same selector,
+  rendering and join functions the Celery print job uses (in production the chunks
+  are a group of Celery tasks, since a prefork worker cannot start processes);
+- single: each badge rendered on its own, one after another;
+- plain: a WeasyPrint document with as many pages of the same size as the bulk PDF,
+  each page one line of text (the renderer's floor).
+
+Prints a table, then ``RESULT badges=... pages=... bulk_s=... single_s=... plain_s=...
+ratio=bulk/plain``.
+"""
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORKDIR = Path(tempfile.mkdtemp(prefix="socex-bench-badges-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socex.settings.test")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+settings.MEDIA_ROOT = str(WORKDIR / "media")
+
+FIRST = ["Sam", "Priya", "Tomasz", "Aoife", "Kwame", "Mei", "Olusegun", "Fatima"]
+LAST = [
+    "Patel",
+    "O'Sullivan",
+    "Kowalczyk-Brzęczyszczykiewicz",
+    "Nguyen",
+    "Okonkwo",
+    "Fitzgerald-Armstrong",
+    "Lee",
+    "Hussain",
+    "Smith",
+    "Van der Merwe",
+]
+ORGS = [
+    "National Crime Agency",
+    "West Midlands Police",
+    "HM Revenue and Customs",
+    "Serious Fraud Office",
+    "North West Regional Organised Crime Unit",
+    "City of London Police Economic Crime Directorate",
+]
+RANKS = ["DI", "DCI", "DS", "Supt", "Dr", "Ms", "Mr"]
+CATEGORIES = ["delegate"] * 8 + ["speaker", "partner", "staff"]
+
+
+def build(count: int) -> list[int]:
+    """Create the edition, workshops and ``count`` registrations; return their ids."""
+    from delegates.badges.models import Badge
+    from delegates.badges.tokens import new_key
+    from delegates.models import Profile, Registration, User
+    from events.models import AgendaSession, Edition, Room, Series, Venue
+
+    series = Series.objects.create(
+        name="Economic Crime Conference",
+        short_name="SOCEX Economic Crime",
+        slug="economic-crime",
+        code="ECC",
+        usual_month=11,
+        audience="Operational staff",
+        description="-",
+    )
+    venue = Venue.objects.create(
+        name="Crowne Plaza",
+        slug="crowne-plaza",
+        address="Bridgefoot",
+        town="Stratford-upon-Avon",
+        postcode="CV37 6YR",
+    )
+    start = dt.date(timezone.now().year + 1, 11, 17)
+    edition = Edition.objects.create(
+        series=series,
+        ordinal=9,
+        year=start.year,
+        title=f"Economic Crime Conference {start.year}",
+        slug="ecc-bench",
+        start_date=start,
+        end_date=start + dt.timedelta(days=1),
+        venue=venue,
+        capacity=count,
+        status=Edition.Status.PUBLISHED,
+    )
+    users = User.objects.bulk_create(
+        User(email=f"officer{i}@police.uk", password="!") for i in range(count)
+    )
+    Profile.objects.bulk_create(
+        Profile(
+            user=user,
+            title_rank=RANKS[i % len(RANKS)],
+            first_name=FIRST[i % len(FIRST)],
+            last_name=LAST[(i * 7) % len(LAST)],
+            post_nominals="QPM" if i % 13 == 0 else "",
+            job_title="Investigator",
+            organisation=ORGS[i % len(ORGS)],
+            organisation_type=Profile.OrganisationType.UK_POLICE,
+        )
+        for i, user in enumerate(users)
+    )
+    registrations = Registration.objects.bulk_create(
+        Registration(
+            edition=edition,
+            user=user,
+            category=CATEGORIES[i % len(CATEGORIES)],
+            status=Registration.Status.CONFIRMED,
+            number=i + 1,
+            reference=f"ECC-{i + 1:04d}",
+            confirmed_at=timezone.now(),
+        )
+        for i, user in enumerate(users)
+    )
+    Badge.objects.bulk_create(
+        Badge(registration=registration, key=new_key())
+        for registration in registrations
+    )
+    try:
+        _workshops(edition, venue, registrations, AgendaSession, Room)
+        with_workshops = "4 workshops each"
+    except Exception as exc:  # the workshops app's models may be in flux
+        with_workshops = f"no workshops ({type(exc).__name__}: {exc})"
+    print(f"built {count} registrations, {with_workshops}")
+    return [registration.pk for registration in registrations]
+
+
+def _workshops(edition, venue, registrations, AgendaSession, Room) -> None:
+    from workshops.models import TimeBlock, Workshop, WorkshopChoice, WorkshopRun
+
+    day_two = timezone.make_aware(dt.datetime.combine(edition.end_date, dt.time(9)))
+    rooms = [
+        Room.objects.create(venue=venue, name=f"Suite {i + 1}", capacity=500)
+        for i in range(2)
+    ]
+    runs_by_block = []
+    for block_index in range(4):
+        starts = day_two + dt.timedelta(hours=1, minutes=15) * block_index
+        session = AgendaSession.objects.create(
+            edition=edition,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+            kind=AgendaSession.Kind.WORKSHOP_BLOCK,
+            title=f"Workshops {block_index + 1}",
+        )
+        block = TimeBlock.objects.create(edition=edition, session=session)
+        runs = []
+        for slot in range(2):
+            workshop, _created = Workshop.objects.get_or_create(
+                edition=edition,
+                title=[
+                    "Cryptoassets and money laundering",
+                    "County lines: disrupting the model",
+                    "Romance fraud: victims and offenders",
+                    "Open-source intelligence in practice",
+                    "Asset recovery after conviction",
+                    "Insider threat in financial services",
+                    "Modern slavery supply chains",
+                    "Working with the private sector",
+                ][block_index * 2 + slot],
+                defaults={"published": True},
+            )
+            runs.append(
+                WorkshopRun.objects.create(
+                    workshop=workshop, block=block, room=rooms[slot], capacity=500
+                )
+            )
+        runs_by_block.append(runs)
+    WorkshopChoice.objects.bulk_create(
+        WorkshopChoice(
+            registration=registration,
+            run=runs[i % 2],
+            block=runs[i % 2].block,
+            workshop=runs[i % 2].workshop,
+        )
+        for i, registration in enumerate(registrations)
+        for runs in runs_by_block
+    )
+
+
+def render_chunk(ids: list[int]) -> bytes:
+    """One chunk, exactly as a print-job chunk task renders it (minus storage)."""
+    from delegates.badges.rendering import badge_content, badges_pdf
+    from delegates.badges.selectors import badge_registrations
+
+    by_id = {r.pk: r for r in badge_registrations(ids=ids)}
+    return badges_pdf([badge_content(by_id[pk]) for pk in ids])
+
+
+def _warm() -> None:
+    """Load fonts and stylesheets in each worker before the clock matters."""
+    connections.close_all()
+    from delegates.badges.rendering import _stylesheets
+    from socex.pdf import font_config
+
+    font_config()
+    _stylesheets("a6", "single")
+
+
+def bulk(ids: list[int], processes: int, pool) -> bytes:
+    from delegates.badges.selectors import badge_registrations
+    from socex.pdf import join_pdfs
+
+    ordered = list(
+        badge_registrations(ids=ids).values_list("pk", flat=True)
+    )  # print order: surname
+    size = -(-len(ordered) // (processes * 2))  # two chunks per process
+    chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    parts = list(pool.map(render_chunk, chunks))
+    return join_pdfs(parts)
+
+
+def single(ids: list[int]) -> float:
+    from delegates.badges.rendering import badge_content, badges_pdf
+    from delegates.badges.selectors import badge_registrations
+
+    started = time.perf_counter()
+    for pk in ids:
+        registration = badge_registrations(ids=[pk]).first()
+        badges_pdf([badge_content(registration)])
+    return time.perf_counter() - started
+
+
+def plain(pages: int) -> float:
+    from weasyprint import HTML
+
+    html = (
+        "<style>@page { size: A6; margin: 10mm } p { break-after: page }</style>"
+        + "".join(f"<p>Page {i + 1}</p>" for i in range(pages))
+    )
+    started = time.perf_counter()
+    HTML(string=html).write_pdf()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--badges", type=int, default=400)
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    ids = build(args.badges)
+    connections.close_all()  # never share a connection with forked workers
+
+    from socex.pdf import pdf_page_count
+
+    with ProcessPoolExecutor(
+        max_workers=args.processes, mp_context=get_context("fork"), initializer=_warm
+    ) as pool:
+        list(pool.map(render_chunk, [ids[:4]] * args.processes))  # warm-up
+        started = time.perf_counter()
+        pdf = bulk(ids, args.processes, pool)
+        bulk_s = time.perf_counter() - started
+    pages = pdf_page_count(pdf)
+    (WORKDIR / "bulk.pdf").write_bytes(pdf)
+    single_s = single(ids)
+    plain_s = plain(pages)
+
+    rows = [
+        ("bulk (one PDF)", bulk_s, pages),
+        ("single (one by one)", single_s, 2 * len(ids)),
+        ("plain floor", plain_s, pages),
+    ]
+    print(f"{'render':<22}{'seconds':>10}{'pages':>8}{'ms/page':>10}")
+    for label, seconds, count in rows:
+        print(f"{label:<22}{seconds:>10.2f}{count:>8}{1000 * seconds / count:>10.2f}")
+    print(f"bulk PDF: {WORKDIR / 'bulk.pdf'} ({len(pdf) // 1024} KiB)")
+    print(
+        f"RESULT badges={len(ids)} pages={pages} bulk_s={bulk_s:.2f} "
+        f"single_s={single_s:.2f} plain_s={plain_s:.2f} ratio={bulk_s / plain_s:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""From registrations to badge PDFs: what is printed, and how it is laid out.
+
+Pure reads and layout, no writes. Kept cheap on purpose, because an edition prints
+hundreds at once: the QR code is a tiny PNG data URI (one module a pixel, drawn
+without smoothing) rather than SVG, the name's font size is chosen here from its
+length instead of asking the layout engine to shrink it, the stylesheets are parsed
+once per process, and the layout is plain blocks placed absolutely (no tables, flex
+or grid).
+"""
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+
+import segno
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from socex.pdf import SafeURLFetcher, html_to_pdf, static_stylesheet
+
+from .models import BadgePrintJob, BadgeSettings
+from .tokens import token_for
+
+# Bump when the template changes what a badge looks like, to re-render every badge.
+DESIGN_VERSION = "1"
+
+# Name sizes (pt) the stylesheet defines as .name-0 ... .name-7.
+NAME_SIZES = (30, 26, 22, 19, 16, 14, 12, 10)
+# Width (pt) the name may take on each badge size, and how many lines.
+NAME_WIDTH = {BadgeSettings.Size.A6: 250, BadgeSettings.Size.CARD: 190}
+NAME_LINES = 2
+
+CATEGORY_CLASSES = {"delegate", "speaker", "partner", "staff"}
+
+
+def _char_em(ch: str) -> float:
+    """Rough advance of a character in bold sans, in em."""
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 1.0
+    if ch.isupper() or ch in "mwMW@":
+        return 0.72
+    if ch.isspace():
+        return 0.28
+    return 0.58
+
+
+def name_size_class(name: str, *, size: str = BadgeSettings.Size.A6) -> int:
+    """Index into NAME_SIZES of the largest size at which ``name`` fits.
+
+    The longest word must fit on one line and the whole name on ``NAME_LINES``.
+    """
+    width = NAME_WIDTH.get(size, NAME_WIDTH[BadgeSettings.Size.A6])
+    words = name.split() or [""]
+    longest = max(sum(_char_em(c) for c in w) for w in words)
+    total = sum(_char_em(c) for c in name)
+    for index, points in enumerate(NAME_SIZES):
+        if longest * points <= width and total * points <= width * NAME_LINES * 0.85:
+            return index
+    return len(NAME_SIZES) - 1
+
+
+def _date_range(start, end) -> str:
+    if start == end:
+        return date_format(start, "j F Y")
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{date_format(end, 'j F Y')}"
+    return f"{date_format(start, 'j F')} – {date_format(end, 'j F Y')}"
+
+
+def _clock(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%H:%M") if value else ""
+
+
+def badge_workshops(registration) -> list[dict]:
+    """The delegate's workshops, in time order, as printed on the badge's back.
+
+    Follows the reverse relation the workshops app defines (display only: delegates
+    does not import workshops); an edition without workshops prints none.
+    """
+    manager = getattr(registration, "workshop_choices", None)
+    if manager is None:
+        return []
+    rows = []
+    for choice in manager.all():
+        session = getattr(getattr(choice, "block", None), "session", None)
+        starts = getattr(session, "starts_at", None)
+        ends = getattr(session, "ends_at", None)
+        room = getattr(getattr(choice, "run", None), "room", None)
+        rows.append(
+            {
+                "sort": starts.isoformat() if starts else "",
+                "day": date_format(timezone.localtime(starts), "D j M")
+                if starts
+                else "",
+                "time": f"{_clock(starts)}–{_clock(ends)}" if starts else "",
+                "title": str(getattr(choice, "workshop", "") or ""),
+                "room": getattr(room, "name", "") or "",
+            }
+        )
+    rows.sort(key=lambda row: row["sort"])
+    for row in rows:
+        del row["sort"]
+    return rows
+
+
+def _edition_badge_size(edition) -> str:
+    try:
+        return edition.badge_settings.size
+    except BadgeSettings.DoesNotExist:
+        return BadgeSettings.Size.A6
+
+
+def badge_content(registration) -> dict:
+    """Everything printed on one badge, as plain data (hashed to skip re-renders).
+
+    The registration needs ``badge`` (for the token), ``user.profile`` and
+    ``edition.series``/``venue``; select them related when rendering many.
+    """
+    user = registration.user
+    profile = getattr(user, "profile", None)
+    edition = registration.edition
+    size = _edition_badge_size(edition)
+    if profile is not None:
+        name = profile.name_on_badge
+        rank = " ".join(filter(None, [profile.title_rank, profile.post_nominals]))
+        organisation = profile.organisation
+        job_title = profile.job_title
+    else:
+        name = user.get_full_name() or user.email.split("@")[0]
+        rank = organisation = job_title = ""
+    category = registration.category
+    venue = edition.venue
+    return {
+        "design": DESIGN_VERSION,
+        "size": size,
+        "series": edition.series.short_name or edition.series.name,
+        "edition": edition.title,
+        "dates": _date_range(edition.start_date, edition.end_date),
+        "venue": venue.name if venue else "",
+        "name": name,
+        "name_class": name_size_class(name, size=size),
+        "rank": rank,
+        "job_title": job_title,
+        "organisation": organisation,
+        "category": category if category in CATEGORY_CLASSES else "delegate",
+        "category_label": str(registration.get_category_display()),
+        "token": token_for(registration.badge.key),
+        "workshops": badge_workshops(registration),
+    }
+
+
+def content_hash(content: dict) -> str:
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def qr_data_uri(token: str) -> str:
+    """The token as a QR code: a PNG one pixel per module, with a 2-module border."""
+    return segno.make(token, error="m", micro=False).png_data_uri(scale=1, border=2)
+
+
+def _stylesheets(size: str, layout: str):
+    names = ["css/badge.css"]
+    if layout == BadgePrintJob.Layout.SHEET:
+        names.append("css/badge-sheet.css")
+    elif size == BadgeSettings.Size.CARD:
+        names.append("css/badge-card.css")
+    else:
+        names.append("css/badge-a6.css")
+    return [static_stylesheet(name) for name in names]
+
+
+def _sheets(entries: list[dict]) -> list[dict]:
+    """Groups of four: fronts in reading order, then backs with each row's columns
+    swapped, so that after a long-edge duplex flip every back lands on its front."""
+    sheets = []
+    for start in range(0, len(entries), 4):
+        group = entries[start : start + 4] + [None] * (4 - len(entries[start:]))
+        group = group[:4]
+        sheets.append(
+            {"fronts": group, "backs": [group[1], group[0], group[3], group[2]]}
+        )
+    return sheets
+
+
+def badges_html(
+    contents: Sequence[dict], *, layout: str = BadgePrintJob.Layout.SINGLE
+) -> str:
+    entries = [{**content, "qr": qr_data_uri(content["token"])} for content in contents]
+    size = entries[0]["size"] if entries else BadgeSettings.Size.A6
+    return render_to_string(
+        "delegates/badges/document.html",
+        {
+            "entries": entries,
+            "sheets": _sheets(entries) if layout == BadgePrintJob.Layout.SHEET else [],
+            "layout": layout,
+            "size": size,
+        },
+    )
+
+
+def badges_pdf(
+    contents: Sequence[dict],
+    *,
+    layout: str = BadgePrintJob.Layout.SINGLE,
+    fetcher: SafeURLFetcher | None = None,
+) -> bytes:
+    """One PDF of these badges (front then back for each), through the safe fetcher."""
+    if layout == BadgePrintJob.Layout.SHEET and any(
+        content["size"] != BadgeSettings.Size.A6 for content in contents
+    ):
+        layout = BadgePrintJob.Layout.SINGLE
+    size = contents[0]["size"] if contents else BadgeSettings.Size.A6
+    return html_to_pdf(
+        badges_html(contents, layout=layout),
+        stylesheets=_stylesheets(size, layout),
+        fetcher=fetcher,
+    )

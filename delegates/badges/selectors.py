@@ -1,0 +1,83 @@
+"""Reads shared by badge rendering, bulk printing and check-in."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce, Lower
+
+from events.models import Edition
+
+from ..models import Registration
+from .models import CheckIn
+
+
+def _with_workshops(queryset: QuerySet) -> QuerySet:
+    # Display code may follow the workshops app's reverse relation by name.
+    if hasattr(Registration, "workshop_choices"):
+        queryset = queryset.prefetch_related(
+            "workshop_choices__workshop",
+            "workshop_choices__run__room",
+            "workshop_choices__block__session",
+        )
+    return queryset
+
+
+def badge_registrations(
+    *, ids: Iterable[int] | None = None, edition: Edition | None = None
+) -> QuerySet:
+    """Registrations with everything a badge prints, sorted by surname."""
+    queryset = Registration.objects.select_related(
+        "user__profile",
+        "edition__series",
+        "edition__venue",
+        "edition__badge_settings",
+        "badge",
+    )
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    if edition is not None:
+        queryset = queryset.filter(edition=edition)
+    return _with_workshops(queryset).order_by(
+        Lower(Coalesce("user__profile__last_name", "user__last_name")),
+        Lower(Coalesce("user__profile__first_name", "user__first_name")),
+        "pk",
+    )
+
+
+def checkin_registration(*, key: str) -> Registration | None:
+    """The registration whose badge carries ``key``, with what the door shows."""
+    return (
+        _with_workshops(
+            Registration.objects.select_related(
+                "user__profile", "edition", "check_in__operator"
+            )
+        )
+        .filter(badge__key=key)
+        .first()
+    )
+
+
+def checkin_counts(*, edition: Edition) -> dict:
+    """Confirmed registrations and how many of them have checked in."""
+    return Registration.objects.filter(
+        edition=edition, status=Registration.Status.CONFIRMED
+    ).aggregate(
+        confirmed=Count("pk"),
+        checked_in=Count("pk", filter=Q(check_in__isnull=False)),
+    )
+
+
+def recent_checkins(*, edition: Edition, limit: int = 10) -> QuerySet:
+    return CheckIn.objects.filter(registration__edition=edition).select_related(
+        "registration__user__profile", "operator"
+    )[:limit]
+
+
+def attendance(*, edition: Edition) -> QuerySet:
+    """Every confirmed registration (and anyone checked in), for the CSV."""
+    return (
+        Registration.objects.filter(edition=edition)
+        .filter(Q(status=Registration.Status.CONFIRMED) | Q(check_in__isnull=False))
+        .select_related("user__profile", "check_in__operator")
+        .order_by(Lower(Coalesce("user__profile__last_name", "user__last_name")), "pk")
+    )

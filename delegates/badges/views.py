@@ -1,0 +1,166 @@
+import csv
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from events.models import Edition
+
+from ..models import Registration
+from . import selectors, services
+from .forms import CheckInForm
+from .models import Badge
+
+
+def staff_required(view):
+    """Organisers only: anonymous users are sent to log in, others get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+@require_GET
+def badge_download(request, reference: str):
+    """The signed-in delegate's own badge; anybody else's is a 404."""
+    badge = (
+        Badge.objects.select_related("registration")
+        .filter(
+            registration__reference=reference,
+            registration__user=request.user,
+            registration__status=Registration.Status.CONFIRMED,
+            status=Badge.Status.READY,
+        )
+        .exclude(file="")
+        .first()
+    )
+    if badge is None or not default_storage.exists(badge.file.name):
+        raise Http404("No badge here.")
+    return FileResponse(
+        badge.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"SOCEX badge {badge.registration.reference}.pdf",
+    )
+
+
+@staff_required
+@require_GET
+def checkin_index(request):
+    editions = Edition.objects.select_related("series", "venue").exclude(
+        status=Edition.Status.DRAFT
+    )
+    return render(
+        request, "delegates/badges/checkin_index.html", {"editions": editions}
+    )
+
+
+def _checkin_page(request, edition, *, form, result=None, status=200):
+    return render(
+        request,
+        "delegates/badges/checkin.html",
+        {
+            "edition": edition,
+            "form": form,
+            "result": result,
+            "counts": selectors.checkin_counts(edition=edition),
+            "recent": selectors.recent_checkins(edition=edition),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def checkin(request, slug: str):
+    """Scan or type a badge code; shows who it is and records their arrival."""
+    edition = get_object_or_404(Edition, slug=slug)
+    if request.method == "GET":
+        return _checkin_page(request, edition, form=CheckInForm())
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        return _checkin_page(request, edition, form=form, status=400)
+    try:
+        result = services.check_in_record(
+            token=form.cleaned_data["token"], edition=edition, operator=request.user
+        )
+    except ValidationError as exc:
+        form.add_error("token", exc)
+        return _checkin_page(request, edition, form=form, status=400)
+    # A fresh, empty form: the next delegate's code goes straight in.
+    return _checkin_page(request, edition, form=CheckInForm(), result=result)
+
+
+@staff_required
+@require_GET
+def checkin_count(request, slug: str):
+    edition = get_object_or_404(Edition, slug=slug)
+    return JsonResponse(selectors.checkin_counts(edition=edition))
+
+
+@staff_required
+@require_GET
+def attendance_csv(request, slug: str):
+    """Who attended: every confirmed registration, checked in or not."""
+    edition = get_object_or_404(Edition, slug=slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{edition.slug}-attendance.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Reference",
+            "Surname",
+            "First name",
+            "Name on badge",
+            "Organisation",
+            "Category",
+            "Status",
+            "Checked in at",
+            "Checked in by",
+        ]
+    )
+    for registration in selectors.attendance(edition=edition):
+        profile = getattr(registration.user, "profile", None)
+        check_in = getattr(registration, "check_in", None)
+        writer.writerow(
+            [
+                _csv_safe(value)
+                for value in (
+                    registration.reference,
+                    profile.last_name if profile else registration.user.last_name,
+                    profile.first_name if profile else registration.user.first_name,
+                    profile.name_on_badge if profile else "",
+                    profile.organisation if profile else "",
+                    registration.get_category_display(),
+                    registration.get_status_display(),
+                    timezone.localtime(check_in.checked_in_at).strftime(
+                        "%Y-%m-%d %H:%M"
+                    )
+                    if check_in
+                    else "",
+                    str(check_in.operator or "") if check_in else "",
+                )
+            ]
+        )
+    return response
+
+
+def _csv_safe(value) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
