@@ -472,3 +472,6 @@ class RegistrationAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/delegates/registration/summary.html", context
         )
+
+
+from .badges import admin as badges_admin  # noqa: E402,F401  (badge printing, check-ins)

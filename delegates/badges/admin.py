@@ -1,0 +1,269 @@
+"""Badges in the admin: bulk printing (from editions, from selected registrations, or
+the print page), print job progress, badges and check-ins.
+
+Imported at the end of delegates/admin.py, after the events and delegates admins are
+registered, so the print actions can be added to EditionAdmin and RegistrationAdmin
+without the events app knowing about badges.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Edition
+
+from ..models import Registration
+from . import services
+from .models import Badge, BadgePrintJob, BadgeSettings, CheckIn
+
+
+def _start_jobs(modeladmin, request, *, by_edition: dict, layout: str):
+    for edition, registrations in by_edition.items():
+        try:
+            job = services.badge_print_job_create(
+                edition=edition,
+                layout=layout,
+                registrations=registrations,
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            continue
+        url = reverse("admin:delegates_badgeprintjob_change", args=[job.pk])
+        modeladmin.message_user(
+            request,
+            format_html(
+                _("Printing {} badges for {}: <a href='{}'>follow its progress</a>."),
+                job.total,
+                edition,
+                url,
+            ),
+            messages.SUCCESS,
+        )
+
+
+def _registrations_by_edition(queryset) -> dict:
+    by_edition: dict = {}
+    for registration in queryset.select_related("edition"):
+        by_edition.setdefault(registration.edition, []).append(registration.pk)
+    return {
+        edition: Registration.objects.filter(pk__in=ids)
+        for edition, ids in by_edition.items()
+    }
+
+
+@admin.action(description=_("Print badges: one per page"), permissions=["view"])
+def print_badges_single(modeladmin, request, queryset):
+    by_edition = (
+        {edition: None for edition in queryset}
+        if queryset.model is Edition
+        else _registrations_by_edition(queryset)
+    )
+    _start_jobs(
+        modeladmin, request, by_edition=by_edition, layout=BadgePrintJob.Layout.SINGLE
+    )
+
+
+@admin.action(
+    description=_("Print badges: four A6 per A4 sheet, duplex"), permissions=["view"]
+)
+def print_badges_sheet(modeladmin, request, queryset):
+    by_edition = (
+        {edition: None for edition in queryset}
+        if queryset.model is Edition
+        else _registrations_by_edition(queryset)
+    )
+    _start_jobs(
+        modeladmin, request, by_edition=by_edition, layout=BadgePrintJob.Layout.SHEET
+    )
+
+
+class PrintForm(forms.Form):
+    edition = forms.ModelChoiceField(
+        label=_("Event"), queryset=Edition.objects.select_related("series")
+    )
+    layout = forms.ChoiceField(
+        label=_("Layout"),
+        choices=BadgePrintJob.Layout.choices,
+        initial=BadgePrintJob.Layout.SINGLE,
+        widget=forms.RadioSelect,
+    )
+
+
+@admin.register(BadgePrintJob)
+class BadgePrintJobAdmin(admin.ModelAdmin):
+    change_list_template = "admin/delegates/badgeprintjob/change_list.html"
+    change_form_template = "admin/delegates/badgeprintjob/change_form.html"
+    list_display = [
+        "edition",
+        "layout",
+        "status",
+        "progress",
+        "created_by",
+        "created_at",
+        "download",
+    ]
+    list_filter = ["status", "edition"]
+    list_select_related = ["edition", "created_by"]
+    readonly_fields = [
+        "edition",
+        "layout",
+        "status",
+        "progress",
+        "download",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "print/",
+                self.admin_site.admin_view(self.print_view),
+                name="delegates_badgeprintjob_print",
+            ),
+            *super().get_urls(),
+        ]
+
+    def print_view(self, request):
+        """Pick an edition and a layout; prints every confirmed badge."""
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        initial = {"edition": request.GET.get("edition")}
+        form = PrintForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = services.badge_print_job_create(
+                    edition=form.cleaned_data["edition"],
+                    layout=form.cleaned_data["layout"],
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request,
+                    _("Printing %(count)s badges.") % {"count": job.total},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:delegates_badgeprintjob_change", args=[job.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Print badges"),
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/delegates/badgeprintjob/print.html", context
+        )
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj):
+        return f"{obj.done} / {obj.total} ({obj.percent}%)"
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if obj.status == BadgePrintJob.Status.DONE and obj.file:
+            return format_html("<a href='{}'>{}</a>", obj.file.url, _("Download PDF"))
+        return "—"
+
+
+@admin.register(Badge)
+class BadgeAdmin(admin.ModelAdmin):
+    list_display = ["registration", "edition", "status", "rendered_at", "download"]
+    list_filter = ["status", "registration__edition"]
+    list_select_related = ["registration__edition"]
+    search_fields = ["registration__reference", "registration__user__email"]
+    readonly_fields = [
+        "registration",
+        "status",
+        "download",
+        "content_hash",
+        "rendered_at",
+        "error",
+    ]
+    fields = readonly_fields
+    actions = ["render_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("edition"), ordering="registration__edition")
+    def edition(self, obj):
+        return obj.registration.edition
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if obj.file:
+            return format_html("<a href='{}'>{}</a>", obj.file.url, _("PDF"))
+        return "—"
+
+    @admin.action(description=_("Make the selected badges again"))
+    def render_again(self, request, queryset):
+        count = 0
+        for badge in queryset.select_related("registration"):
+            Badge.objects.filter(pk=badge.pk).update(content_hash="")
+            services.badge_schedule_render(registration=badge.registration)
+            count += 1
+        self.message_user(
+            request, _("%(count)s badges queued.") % {"count": count}, messages.SUCCESS
+        )
+
+
+@admin.register(BadgeSettings)
+class BadgeSettingsAdmin(admin.ModelAdmin):
+    list_display = ["edition", "size"]
+    list_select_related = ["edition"]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = ["registration", "edition", "checked_in_at", "operator"]
+    list_filter = ["registration__edition"]
+    list_select_related = ["registration__edition", "operator"]
+    search_fields = ["registration__reference", "registration__user__email"]
+    readonly_fields = ["registration", "checked_in_at", "operator"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("edition"), ordering="registration__edition")
+    def edition(self, obj):
+        return obj.registration.edition
+
+
+def _add_actions(model) -> None:
+    model_admin = (
+        admin.site.get_model_admin(model) if admin.site.is_registered(model) else None
+    )
+    if model_admin is None:
+        return
+    actions = list(model_admin.actions or [])
+    for action in (print_badges_single, print_badges_sheet):
+        if action not in actions:
+            actions.append(action)
+    model_admin.actions = actions
+
+
+_add_actions(Edition)
+_add_actions(Registration)
