@@ -28,9 +28,10 @@ class WorkshopChoiceForm(forms.Form):
             end = timezone.localtime(block.ends_at)
             initial = next((pk for pk, r in runs.items() if r.pk in current), "")
             self.fields[block_field_name(block)] = forms.ChoiceField(
-                label=_("%(block)s, %(start)s–%(end)s")
+                label=_("%(block)s%(day)s %(start)s–%(end)s")
                 % {
-                    "block": block.name,
+                    "block": f"{block.label}: " if block.label else "",
+                    "day": f"{start:%A}",
                     "start": f"{start:%H:%M}",
                     "end": f"{end:%H:%M}",
                 },
