@@ -231,3 +231,41 @@ def test_edition_duplicated_copies_workshops(edition):
         == 8
     )
     assert WorkshopSettings.objects.get(edition=copy).workshops_per_delegate == 4
+
+
+@pytest.mark.parametrize("blocks,per_block", [(1, 1), (4, 5)])
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "admin:workshops_workshop_changelist",
+        "admin:workshops_workshopchoice_changelist",
+    ],
+)
+def test_workshop_and_choice_changelists_query_count(
+    staff_client, edition, blocks, per_block, changelist, django_assert_max_num_queries
+):
+    grid = workshop_grid(edition, blocks=blocks, per_block=per_block, n=blocks)
+    seat(edition, grid, 3)
+    with django_assert_max_num_queries(14):
+        response = staff_client.get(reverse(changelist))
+    assert response.status_code == 200
+    assert grid[0][0].workshop.title in response.content.decode()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_sheet_rendered_by_real_worker(celery_redis_worker):
+    import time
+
+    edition = EditionFactory()
+    grid = workshop_grid(edition)
+    seat(edition, grid, 1)
+    services.sign_in_sheet_request(run=grid[0][0])
+    deadline = time.monotonic() + 60
+    sheet = SignInSheet.objects.get(run=grid[0][0])
+    while sheet.status == SignInSheet.Status.QUEUED and time.monotonic() < deadline:
+        time.sleep(0.2)
+        sheet.refresh_from_db()
+    assert sheet.status == SignInSheet.Status.READY
+    with sheet.file.open("rb") as fh:
+        assert fh.read(5) == b"%PDF-"
