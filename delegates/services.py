@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -84,7 +84,11 @@ def profile_save(*, user: User, **fields) -> Profile:
 
 
 def _lock_edition(edition_id: int) -> tuple[Edition, EditionSeats]:
-    """Lock the edition, then its seats row (created on first use); sync capacity."""
+    """Lock the edition, then its seats row (created on first use); sync capacity.
+
+    Two statements on purpose: a row joined into the locking query would be read
+    from the snapshot taken before the lock was granted, i.e. possibly stale.
+    """
     edition = (
         Edition.objects.select_for_update(no_key=True, of=("self",))
         .select_related("series", "venue")
@@ -106,7 +110,8 @@ def _lock_edition(edition_id: int) -> tuple[Edition, EditionSeats]:
     # A capacity lowered below the confirmed count admits nobody until places free
     # up; the confirmed delegates keep their places.
     capacity = max(edition.capacity, seats.confirmed)
-    if seats.capacity != capacity:
+    seats.capacity_synced = seats.capacity != capacity
+    if seats.capacity_synced:
         seats.capacity = capacity
         seats.save(update_fields=["capacity"])
     seats.places = max(edition.capacity - seats.confirmed, 0)
@@ -189,8 +194,10 @@ def _transition(
     reason: str = "",
     from_status: str | None = None,
     template: str | None = None,
+    save_seats: bool = False,
 ) -> Registration:
-    """Move a locked registration to ``to_status``: counter, history, signal, email."""
+    """Move a locked (or new) registration to ``to_status``: seats counter, history,
+    signal and email."""
     if from_status is None:
         from_status = registration.status
     now = timezone.now()
@@ -198,10 +205,13 @@ def _transition(
         if from_status == Status.CONFIRMED and to_status != Status.CONFIRMED:
             seats.confirmed -= 1
             seats.places += 1
+            save_seats = True
         elif to_status == Status.CONFIRMED and from_status != Status.CONFIRMED:
             seats.confirmed += 1
             seats.places -= 1
-        seats.save(update_fields=["confirmed", "capacity", "last_number"])
+            save_seats = True
+    if save_seats:
+        seats.save(update_fields=["confirmed", "last_number"])
     registration.status = to_status
     if to_status == Status.CONFIRMED:
         registration.confirmed_at = now
@@ -212,7 +222,7 @@ def _transition(
     if to_status == Status.DECLINED:
         registration.decline_reason = reason
     registration.save()
-    change = RegistrationStatusChange.objects.create(
+    RegistrationStatusChange.objects.create(
         registration=registration,
         from_status=from_status,
         to_status=to_status,
@@ -225,10 +235,11 @@ def _transition(
         from_status=from_status,
         to_status=to_status,
     )
+    # Each change queues its own email, so no idempotency key is needed.
     _queue_status_email(
         registration,
         template=template or STATUS_EMAILS[to_status],
-        key=f"registration-status-{change.pk}",
+        key=None,
         reason=reason,
     )
     return registration
@@ -263,7 +274,6 @@ def _promote(
     return promoted
 
 
-@transaction.atomic
 def registration_create(
     *,
     edition: Edition,
@@ -277,8 +287,40 @@ def registration_create(
     A delegate whose verified address is on a trusted domain is confirmed while places
     remain and waitlisted when full; other delegates wait for approval. Speakers,
     partners and staff are added by organisers (``actor``), confirmed, and take no
-    delegate place.
+    delegate place. Everything that needs no lock is checked before taking it, so the
+    serialised part of a registration burst stays short.
     """
+    try:
+        return _registration_create(
+            edition=edition,
+            user=user,
+            consent_terms=consent_terms,
+            category=category,
+            actor=actor,
+        )
+    except IntegrityError as error:
+        # Two submissions of the same person at once: the unique constraint decides.
+        if Registration.objects.filter(edition=edition, user=user).exists():
+            raise ValidationError(_already_registered(edition, user)) from error
+        raise
+
+
+def _already_registered(edition: Edition, user: User) -> str:
+    return _("%(email)s is already registered for %(edition)s.") % {
+        "email": user.email,
+        "edition": edition.title,
+    }
+
+
+@transaction.atomic
+def _registration_create(
+    *,
+    edition: Edition,
+    user: User,
+    consent_terms: bool,
+    category: str,
+    actor: User | None,
+) -> Registration:
     now = timezone.now()
     if category not in Category.values:
         raise ValidationError({"category": _("Choose a valid category.")})
@@ -295,41 +337,48 @@ def registration_create(
                 )
             }
         )
-    if not selectors.profile_is_complete(user=user):
+    profile = selectors.profile_for(user=user)
+    if not selectors.profile_complete(profile):
         raise ValidationError(_("Please complete your profile before registering."))
-    edition, seats = _lock_edition(edition.pk)
     if not by_organiser:
         _check_open(edition=edition, now=now)
     if Registration.objects.filter(edition=edition, user=user).exists():
-        raise ValidationError(
-            _("%(email)s is already registered for %(edition)s.")
-            % {"email": user.email, "edition": edition.title}
-        )
-    if category == Category.DELEGATE and seats.places > 0:
-        # Capacity may have risen without the signal (e.g. a bulk update): serve the
-        # waiting list before anyone new.
+        raise ValidationError(_already_registered(edition, user))
+    trusted = category == Category.DELEGATE and selectors.user_is_trusted(
+        edition=edition, user=user
+    )
+
+    edition, seats = _lock_edition(edition.pk)
+    if not by_organiser:
+        _check_open(edition=edition, now=now)  # again, on the locked row
+    if category == Category.DELEGATE and seats.capacity_synced and seats.places > 0:
+        # Capacity rose without the signal (e.g. a bulk update): serve the waiting
+        # list before anyone new.
         _promote(edition, seats, actor=None)
+    if category != Category.DELEGATE:
+        to_status = Status.CONFIRMED
+    elif trusted:
+        to_status = Status.CONFIRMED if seats.places > 0 else Status.WAITLISTED
+    else:
+        to_status = Status.PENDING
     seats.last_number += 1
-    seats.save(update_fields=["last_number"])
+    user.profile = profile
     registration = Registration(
         edition=edition,
         user=user,
         category=category,
-        status="",
         number=seats.last_number,
         reference=_reference(edition, seats.last_number),
         consent_terms=True,
         consented_at=now,
     )
-    registration.save()
-    if category != Category.DELEGATE:
-        to_status = Status.CONFIRMED
-    elif selectors.user_is_trusted(edition=edition, user=user):
-        to_status = Status.CONFIRMED if seats.places > 0 else Status.WAITLISTED
-    else:
-        to_status = Status.PENDING
     return _transition(
-        registration, seats, to_status=to_status, actor=actor or user, from_status=""
+        registration,
+        seats,
+        to_status=to_status,
+        actor=actor or user,
+        from_status="",
+        save_seats=True,
     )
 
 

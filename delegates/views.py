@@ -94,22 +94,10 @@ def register(request, slug):
         ),
         slug=slug,
     )
-    existing = Registration.objects.filter(edition=edition, user=request.user).first()
-    closed_reason = selectors.registration_closed_reason(edition=edition)
-    if (
-        existing is None
-        and not closed_reason
-        and not selectors.profile_is_complete(user=request.user)
-    ):
-        messages.info(
-            request,
-            _("Please complete your profile first; then confirm your registration."),
-        )
-        query = urlencode({"next": request.path})
-        return redirect(f"{reverse('delegates:profile')}?{query}")
-    form = RegistrationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
+        # Straight to the service, which checks everything: the burst path.
+        form = RegistrationForm(request.POST)
         if form.is_valid():
             try:
                 registration = services.registration_create(
@@ -123,6 +111,23 @@ def register(request, slug):
                 _registered_message(request, registration)
                 return redirect("delegates:dashboard")
         status = 400
+    else:
+        form = RegistrationForm()
+    existing = Registration.objects.filter(edition=edition, user=request.user).first()
+    closed_reason = selectors.registration_closed_reason(edition=edition)
+    profile = selectors.profile_for(user=request.user)
+    if (
+        request.method == "GET"
+        and existing is None
+        and not closed_reason
+        and not selectors.profile_complete(profile)
+    ):
+        messages.info(
+            request,
+            _("Please complete your profile first; then confirm your registration."),
+        )
+        query = urlencode({"next": request.path})
+        return redirect(f"{reverse('delegates:profile')}?{query}")
     return render(
         request,
         "delegates/register.html",
@@ -131,7 +136,7 @@ def register(request, slug):
             "existing": existing,
             "closed_reason": closed_reason,
             "form": form,
-            "profile": selectors.profile_for(user=request.user),
+            "profile": profile,
         },
         status=status,
     )

@@ -82,7 +82,8 @@ def test_admin_decline_asks_for_a_reason_first(
         Status.DECLINED,
         "Not in law enforcement.",
     )
-    assert "Not in law enforcement." in mail.outbox[-1].body
+    declined = [m for m in mail.outbox if m.to == ["d@gmail.com"]]
+    assert "Not in law enforcement." in declined[-1].body
 
 
 def test_admin_move_to_waitlist_and_resend(

@@ -102,7 +102,12 @@ def test_registration_burst_fifty_threads_ten_places():
     ]
     assert positions == list(range(1, 41))
     assert len(set(burst.values_list("reference", flat=True))) == THREADS
-    assert OutboxEmail.objects.filter(to__in=[u.email for u in users]).count() == 50
+    emails = OutboxEmail.objects.filter(
+        to__in=[u.email for u in users], template__startswith="registration_"
+    )
+    assert sorted(emails.values_list("template", flat=True)) == (
+        ["registration_confirmed"] * 10 + ["registration_waitlisted"] * 40
+    )
 
 
 def test_promotions_racing_cancellations_keep_order_and_capacity():

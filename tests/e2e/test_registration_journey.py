@@ -75,9 +75,8 @@ def test_police_delegate_signs_up_registers_and_is_confirmed_at_once(
     expect(page.locator(".registration-status")).to_have_text("Confirmed")
     registration = Registration.objects.get(user__email__startswith="sam.patel")
     expect(page.locator(".registration-reference")).to_have_text(registration.reference)
-    confirmation = mail.outbox[-1]
+    confirmation = next(m for m in mail.outbox if m.subject.startswith("Confirmed:"))
     assert confirmation.to == ["sam.patel@west-midlands.police.uk"]
-    assert confirmation.subject.startswith("Confirmed:")
     assert confirmation.attachments[0][2] == "text/calendar"
 
 
@@ -94,7 +93,7 @@ def test_gmail_delegate_is_pending_until_an_organiser_approves(
     page.get_by_label(re.compile("I agree to the terms")).check()
     page.get_by_role("button", name="Register").click()
     expect(page.locator(".registration-status")).to_have_text("Pending approval")
-    assert mail.outbox[-1].subject.startswith("We have received")
+    assert any(m.subject.startswith("We have received") for m in mail.outbox)
     _log_out(page)
 
     page.goto(live_server.url + "/admin/login/?next=/admin/delegates/registration/")
@@ -112,6 +111,5 @@ def test_gmail_delegate_is_pending_until_an_organiser_approves(
 
     _log_in(page, live_server, delegate.email)
     expect(page.locator(".registration-status")).to_have_text("Confirmed")
-    confirmation = mail.outbox[-1]
+    confirmation = next(m for m in mail.outbox if m.subject.startswith("Confirmed:"))
     assert confirmation.to == ["jo.bloggs@gmail.com"]
-    assert confirmation.subject.startswith("Confirmed:")

@@ -1,0 +1,357 @@
+"""The registration burst: 600 delegates registering at once for 400 places.
+
+Run: ``.venv/bin/python benchmarks/registration_burst.py [--clients 24]`` with
+DATABASE_URL pointing at PostgreSQL (default
+postgres://postgres@127.0.0.1:5432/socex_dl_bench, created and migrated if missing)
+and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
+
+1. Creates a published edition open for registration, capacity 400, trusting
+   police.uk, and 600 delegates with verified police.uk addresses, complete profiles
+   and logged-in sessions (bulk, one shared password hash: hashing is not measured).
+2. Starts gunicorn on 127.0.0.1 with the product's WSGI app, CELERY_BROKER_URL set to
+   the local Redis (emails are queued there; delivering them is not measured).
+3. Baseline: the same clients POST to a minimal view (benchmark URL conf only) that
+   writes one row, through the same middleware.
+4. Burst: ``--clients`` concurrent clients in a closed loop (each sends its next
+   request when the last is answered) POST the registration form, one per delegate.
+
+Prints a table, then ``RESULT registrations=600 confirmed=<n> waitlisted=<n>
+overbooked=0 errors=<n> rps=<r> p50_ms=<a> p95_ms=<b> baseline_rps=<c> ratio=<r/c>``.
+"""
+
+import argparse
+import http.client
+import os
+import queue
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_dl_bench"
+)
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
+os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.registration_burst_settings"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ["DEBUG"] = "0"
+
+CAPACITY = 400
+DELEGATES = 600
+CSRF = "b" * 32  # an unmasked CSRF secret: cookie and form field carry the same
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark.")
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup(run: str):
+    """Migrate, then create the edition, delegates and sessions. Returns (slug,
+    [session keys])."""
+    import django
+
+    django.setup()
+    from allauth.account.models import EmailAddress
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from delegates.models import Profile, TrustedDomain, User
+    from events.models import Edition, Series, Venue
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline_write "
+            "(id bigserial PRIMARY KEY, user_id bigint, written_at timestamptz)"
+        )
+    series, _ = Series.objects.get_or_create(
+        slug="bench-series",
+        defaults={
+            "name": "Benchmark Conference",
+            "short_name": "Bench",
+            "code": "BN",
+            "usual_month": 11,
+            "audience": "Benchmark",
+            "description": "Benchmark",
+        },
+    )
+    venue, _ = Venue.objects.get_or_create(
+        slug="bench-venue",
+        defaults={
+            "name": "Bench Centre",
+            "address": "1 Road",
+            "town": "Warwick",
+            "postcode": "CV34 4AA",
+        },
+    )
+    year = 2100 + Edition.objects.filter(series=series).count()
+    today = timezone.localdate()
+    edition = Edition.objects.create(
+        series=series,
+        ordinal=year - 2099,
+        year=year,
+        title=f"Burst {run}",
+        slug=f"burst-{run}",
+        start_date=today.replace(year=today.year + 1),
+        end_date=today.replace(year=today.year + 1),
+        venue=venue,
+        capacity=CAPACITY,
+        status=Edition.Status.PUBLISHED,
+        registration_opens_at=timezone.now() - timezone.timedelta(days=1),
+    )
+    TrustedDomain.objects.create(edition=edition, domain="police.uk")
+    password = make_password("bench-password-not-measured")
+    users = User.objects.bulk_create(
+        [
+            User(email=f"d{n:04d}.{run}@bench.police.uk", password=password)
+            for n in range(DELEGATES)
+        ]
+    )
+    EmailAddress.objects.bulk_create(
+        [
+            EmailAddress(user=u, email=u.email, verified=True, primary=True)
+            for u in users
+        ]
+    )
+    Profile.objects.bulk_create(
+        [
+            Profile(
+                user=u,
+                first_name="Bench",
+                last_name=f"Delegate {n}",
+                job_title="Investigator",
+                organisation="Bench Police",
+                organisation_type=Profile.OrganisationType.UK_POLICE,
+                country="United Kingdom",
+            )
+            for n, u in enumerate(users)
+        ]
+    )
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    keys = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    connection.close()
+    return edition.slug, keys
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "socex.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(ROOT),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("gunicorn did not start")
+
+
+def post(conn, path: str, session_key: str, body: dict) -> int:
+    data = urlencode({**body, "csrfmiddlewaretoken": CSRF})
+    conn.request(
+        "POST",
+        path,
+        body=data,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"sessionid={session_key}; csrftoken={CSRF}",
+            "Host": "127.0.0.1",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def closed_loop(port: int, clients: int, jobs: list, expected: int) -> dict:
+    """Run ``jobs`` [(path, session key, body)] from ``clients`` threads, each
+    sending its next request when the last is answered."""
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            try:
+                path, key, body = work.get_nowait()
+            except queue.Empty:
+                break
+            start = time.perf_counter()
+            try:
+                status = post(conn, path, key, body)
+            except (OSError, http.client.HTTPException) as exc:
+                status = repr(exc)
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if status != expected:
+                    errors.append(str(status))
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "rps": len(latencies) / wall,
+        "p50": statistics.median(latencies),
+        "p95": latencies[int(len(latencies) * 0.95) - 1],
+        "max": latencies[-1],
+        "wall": wall,
+    }
+
+
+def count(slug: str) -> dict:
+    from django.db import connection
+
+    from delegates.models import EditionSeats, Registration
+
+    registrations = Registration.objects.filter(edition__slug=slug)
+    result = {
+        status: registrations.filter(status=status).count()
+        for status in ("confirmed", "waitlisted", "pending")
+    }
+    result["seats"] = EditionSeats.objects.get(edition__slug=slug).confirmed
+    connection.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    run = secrets.token_hex(3)
+    print(f"Preparing {DELEGATES} delegates and sessions (run {run})...", flush=True)
+    slug, keys = setup(run)
+    port = free_port()
+    server = start_gunicorn(port, args.workers, args.threads)
+    try:
+        warm = [("/bench/baseline-write/", keys[n], {}) for n in range(20)]
+        closed_loop(port, 4, warm, 200)
+        baseline = closed_loop(
+            port,
+            args.clients,
+            [("/bench/baseline-write/", key, {}) for key in keys],
+            200,
+        )
+        burst = closed_loop(
+            port,
+            args.clients,
+            [(f"/my/register/{slug}/", key, {"consent_terms": "on"}) for key in keys],
+            302,
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    try:
+        import redis
+
+        # The queued email tasks are not part of the measurement: drop them.
+        redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).delete("celery")
+    except Exception as exc:  # Redis is optional for the numbers themselves
+        print(f"(could not purge the Celery queue: {exc})")
+
+    outcome = count(slug)
+    overbooked = max(outcome["confirmed"] - CAPACITY, outcome["seats"] - CAPACITY, 0)
+    print()
+    print(
+        f"{'run':<14}{'requests':>9}{'errors':>8}{'rps':>9}{'p50 ms':>9}"
+        f"{'p95 ms':>9}{'max ms':>9}"
+    )
+    for name, row in (("baseline", baseline), ("registration", burst)):
+        print(
+            f"{name:<14}{row['requests']:>9}{row['errors']:>8}{row['rps']:>9.1f}"
+            f"{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}"
+        )
+    if burst["error_samples"] or baseline["error_samples"]:
+        print("error samples:", burst["error_samples"], baseline["error_samples"])
+    print(
+        f"clients={args.clients} gunicorn workers={args.workers} "
+        f"threads={args.threads} capacity={CAPACITY} outcome={outcome}"
+    )
+    print(
+        f"RESULT registrations={burst['requests']} confirmed={outcome['confirmed']} "
+        f"waitlisted={outcome['waitlisted']} overbooked={overbooked} "
+        f"errors={burst['errors']} rps={burst['rps']:.1f} p50_ms={burst['p50']:.1f} "
+        f"p95_ms={burst['p95']:.1f} baseline_rps={baseline['rps']:.1f} "
+        f"ratio={burst['rps'] / baseline['rps']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
