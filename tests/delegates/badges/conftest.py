@@ -44,4 +44,8 @@ def choose(registration, run) -> WorkshopChoice:
 
 
 def pdf_text(data: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    """Each page's text with runs of whitespace (line breaks) as single spaces."""
+    return [
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(data)).pages
+    ]
