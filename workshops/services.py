@@ -83,11 +83,11 @@ def _seat_delta(run_ids: Iterable[int], delta: int) -> None:
     ids = list(run_ids)
     if not ids:
         return
+    # No savepoint: callers are atomic and a refusal rolls the whole change back.
     try:
-        with transaction.atomic():
-            WorkshopRun.objects.filter(pk__in=ids).update(
-                seats_taken=F("seats_taken") + delta
-            )
+        WorkshopRun.objects.filter(pk__in=ids).update(
+            seats_taken=F("seats_taken") + delta
+        )
     except IntegrityError as exc:
         raise ValidationError(
             _("A workshop filled up meanwhile: nothing has changed.")

@@ -422,3 +422,11 @@ def test_live_choice_refused_in_ranked_mode(ranked, registration):
         services.workshop_choices_set(
             registration=registration, run_ids=first_of_each(ranked)
         )
+
+
+def test_seat_counter_refuses_overbooking_for_code_without_lock(grid):
+    run = grid[0][0]
+    WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=20)
+    with pytest.raises(ValidationError, match="filled up"), transaction.atomic():
+        services._seat_delta([run.pk], +1)
+    assert seats(run) == 20
