@@ -466,6 +466,7 @@ class AllocationAdmin(admin.ModelAdmin):
         "published_at",
     ]
     exclude = ["report"]
+    view_on_site = False
     change_form_template = "workshops/admin/allocation_change_form.html"
 
     def has_add_permission(self, request):

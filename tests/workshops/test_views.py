@@ -237,3 +237,18 @@ def test_agenda_items_include_workshops(grid, registration):
         "uid",
     }
     assert grid[0][0].room.name in items[0]["location"]
+
+
+def test_personal_ics_includes_workshops(client, grid, registration):
+    services.workshop_choices_set(
+        registration=registration, run_ids=[block[0].pk for block in grid]
+    )
+    client.force_login(registration.user)
+    response = client.get(
+        reverse("delegates:agenda_ics", args=[registration.reference])
+    )
+    assert response.status_code == 200
+    body = response.content.decode().replace("\r\n ", "")
+    for block in grid:
+        assert f"Workshop: {block[0].workshop.title}" in body
+    assert f"workshop-run-{grid[0][0].pk}-reg-{registration.pk}@socex" in body
