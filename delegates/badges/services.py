@@ -38,8 +38,12 @@ logger = logging.getLogger(__name__)
 # WeasyPrint is imported lazily (in the functions that render) so that web processes
 # and app start-up do not pay for it.
 
-# Badges per chunk of a bulk print: a multiple of four, so sheets never straddle.
-CHUNK_SIZE = getattr(settings, "BADGE_PRINT_CHUNK_SIZE", 48)
+
+
+def _chunk_size() -> int:
+    """Badges per chunk of a bulk print: a multiple of four, so no sheet straddles."""
+    size = getattr(settings, "BADGE_PRINT_CHUNK_SIZE", 48)
+    return max(4, size - size % 4)
 
 
 # Badges ------------------------------------------------------------------------------
@@ -228,7 +232,7 @@ def badge_print_job_create(
         layout=layout,
         selection=chosen,
         total=len(chosen),
-        chunks_total=math.ceil(len(chosen) / CHUNK_SIZE),
+        chunks_total=math.ceil(len(chosen) / _chunk_size()),
         created_by=created_by,
     )
     job.full_clean()
@@ -279,7 +283,8 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
         return "skipped"
     if index in job.chunks_done:
         return "duplicate"
-    ids = job.selection[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
+    size = _chunk_size()
+    ids = job.selection[index * size : (index + 1) * size]
     by_id = {r.pk: r for r in selectors.badge_registrations(ids=ids)}
     contents = [badge_content(by_id[pk]) for pk in ids if pk in by_id]
     try:

@@ -13,6 +13,7 @@ LOADERS = [
     "events.demo",
     "delegates.demo_registrations",
     "workshops.demo",
+    "delegates.badges.demo",
 ]
 
 

@@ -1,0 +1,201 @@
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+
+from delegates.badges import services
+from delegates.badges.models import Badge, BadgePrintJob, BadgeSettings
+from delegates.models import Registration
+from delegates.signals import registration_status_changed
+from tests.factories.delegates import RegistrationFactory
+from tests.factories.events import EditionFactory
+
+from .conftest import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _confirm(registration, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        registration.status = Registration.Status.CONFIRMED
+        registration.save()
+        registration_status_changed.send(
+            sender=Registration,
+            registration=registration,
+            from_status=Registration.Status.PENDING,
+            to_status=Registration.Status.CONFIRMED,
+        )
+
+
+def test_confirmation_renders_badge_and_emails_it(
+    make_registration, django_capture_on_commit_callbacks
+):
+    registration = make_registration(
+        status=Registration.Status.PENDING, badge_name="Jo Bloggs"
+    )
+
+    _confirm(registration, django_capture_on_commit_callbacks)
+
+    badge = Badge.objects.get(registration=registration)
+    assert badge.status == Badge.Status.READY
+    assert default_storage.exists(badge.file.name)
+    assert "Jo Bloggs" in pdf_text(badge.file.read())[0]
+    [email] = [m for m in mail.outbox if "badge" in m.subject.lower()]
+    assert email.to == [registration.user.email]
+    [(filename, content, mimetype)] = email.attachments
+    assert mimetype == "application/pdf"
+    assert content.startswith(b"%PDF")
+
+
+def test_badge_render_unchanged_content_skips_and_sends_no_second_email(
+    make_registration, django_capture_on_commit_callbacks
+):
+    registration = make_registration()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.badge_render(registration_id=registration.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.badge_render(registration_id=registration.pk)
+
+    assert (first, second) == ("rendered", "unchanged")
+    assert len(mail.outbox) == 1
+
+
+def test_profile_change_renders_badge_again(
+    make_registration, django_capture_on_commit_callbacks
+):
+    registration = make_registration(organisation="Kent Police")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.badge_render(registration_id=registration.pk)
+    before = Badge.objects.get(registration=registration).content_hash
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = registration.user.profile
+        profile.organisation = "Essex Police"
+        profile.save()
+
+    badge = Badge.objects.get(registration=registration)
+    assert badge.content_hash != before
+    assert "Essex Police" in pdf_text(badge.file.read())[0]
+    assert len(mail.outbox) == 2
+
+
+def test_badge_schedule_render_ignores_unconfirmed(
+    make_registration, django_capture_on_commit_callbacks
+):
+    registration = make_registration(status=Registration.Status.WAITLISTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.badge_schedule_render(registration=registration)
+
+    assert Badge.objects.get(registration=registration).status == "pending"
+    assert mail.outbox == []
+
+
+def test_badge_render_cancelled_registration_is_skipped(make_registration):
+    registration = make_registration(status=Registration.Status.CANCELLED)
+
+    assert services.badge_render(registration_id=registration.pk) == "skipped"
+
+
+def test_print_job_joins_chunks_sorted_by_surname(
+    settings, badge_edition, make_registration, django_capture_on_commit_callbacks
+):
+    settings.BADGE_PRINT_CHUNK_SIZE = 4
+    for surname in ["Young", "Adams", "Khan", "Morris", "Baker"]:
+        make_registration(last_name=surname, badge_name=f"Sam {surname}")
+    make_registration(last_name="Zed", status=Registration.Status.WAITLISTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.badge_print_job_create(edition=badge_edition)
+
+    job.refresh_from_db()
+    assert job.status == BadgePrintJob.Status.DONE
+    assert (job.done, job.total, job.chunks_total) == (5, 5, 2)
+    fronts = pdf_text(job.file.read())[::2]
+    assert [re.search(r"Sam ([A-Z][a-z]+)", page)[1] for page in fronts] == [
+        "Adams",
+        "Baker",
+        "Khan",
+        "Morris",
+        "Young",
+    ]
+    assert not default_storage.exists(f"badges/print/parts/job-{job.pk}-0000.pdf")
+
+
+def test_print_job_for_selected_leaves_out_unconfirmed(
+    badge_edition, make_registration, django_capture_on_commit_callbacks
+):
+    chosen = make_registration(badge_name="Chosen One")
+    cancelled = make_registration(status=Registration.Status.CANCELLED)
+    make_registration(badge_name="Not Selected")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.badge_print_job_create(
+            edition=badge_edition,
+            registrations=Registration.objects.filter(pk__in=[chosen.pk, cancelled.pk]),
+        )
+
+    job.refresh_from_db()
+    assert job.selection == [chosen.pk]
+    assert "Chosen One" in pdf_text(job.file.read())[0]
+
+
+def test_print_job_with_nothing_confirmed_is_refused(badge_edition, make_registration):
+    make_registration(status=Registration.Status.WAITLISTED)
+
+    with pytest.raises(ValidationError, match="no confirmed registration"):
+        services.badge_print_job_create(edition=badge_edition)
+    assert BadgePrintJob.objects.count() == 0
+
+
+def test_print_job_four_per_sheet_refused_for_card_badges(
+    badge_edition, make_registration
+):
+    BadgeSettings.objects.create(edition=badge_edition, size=BadgeSettings.Size.CARD)
+    make_registration()
+
+    with pytest.raises(ValidationError, match="A6 badges only"):
+        services.badge_print_job_create(
+            edition=badge_edition, layout=BadgePrintJob.Layout.SHEET
+        )
+
+
+def test_print_job_registrations_of_another_edition_are_not_printed(
+    badge_edition, make_registration
+):
+    other = make_registration(edition=EditionFactory())
+
+    with pytest.raises(ValidationError):
+        services.badge_print_job_create(
+            edition=badge_edition,
+            registrations=Registration.objects.filter(pk=other.pk),
+        )
+
+
+def test_print_chunk_delivered_twice_counts_once(
+    badge_edition, make_registration, django_capture_on_commit_callbacks
+):
+    make_registration()
+    job = services.badge_print_job_create(edition=badge_edition)
+    services.badge_print_job_start(job_id=job.pk)
+
+    services.badge_print_chunk_render(job_id=job.pk, index=0)
+    again = services.badge_print_chunk_render(job_id=job.pk, index=0)
+
+    job.refresh_from_db()
+    assert again == "duplicate"
+    assert (job.done, job.chunks_done) == (1, [0])
+
+
+def test_badge_sweep_queues_missing_badges(
+    badge_edition, django_capture_on_commit_callbacks
+):
+    registration = RegistrationFactory(edition=badge_edition)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.badge_sweep()
+
+    assert queued == 1
+    assert Badge.objects.get(registration=registration).status == "ready"
