@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Edition
 
 PHONE_RE = re.compile(r"\+?[0-9 ()\-]+")
+DOMAIN_RE = re.compile(r"([a-z0-9]([a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}")
 PROFILE_EXAMPLES = {
     "first_name": "Sam",
     "last_name": "Patel",
@@ -160,6 +161,18 @@ class TrustedDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+    def clean(self) -> None:
+        self.domain = (self.domain or "").strip().lower().lstrip("@").strip(".")
+        if not DOMAIN_RE.fullmatch(self.domain):
+            raise ValidationError(
+                {
+                    "domain": _(
+                        "Enter a domain such as police.uk or nca.gov.uk: no @, no "
+                        "spaces."
+                    )
+                }
+            )
 
 
 class Registration(models.Model):

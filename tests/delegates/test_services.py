@@ -7,8 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from icalendar import Calendar
 
-from delegates import selectors, services
-from delegates.models import EditionSeats, Registration, RegistrationStatusChange
+from delegates import selectors, services, tasks
+from delegates.models import (
+    EditionSeats,
+    Registration,
+    RegistrationStatusChange,
+    TrustedDomain,
+)
 from delegates.signals import registration_status_changed
 from events.models import Edition
 from events.signals import edition_capacity_changed
@@ -411,3 +416,25 @@ def test_profile_save_rejects_bad_phone_and_numeric_names(make_delegate):
 )
 def test_domain_is_trusted_includes_subdomains_only(domain, trusted):
     assert selectors.domain_is_trusted(domain=domain, trusted=["police.uk"]) is trusted
+
+
+def test_trusted_domain_is_normalised_and_validated(edition):
+    domain = TrustedDomain(edition=edition, domain=" @HMRC.gov.uk ")
+    domain.full_clean()
+    assert domain.domain == "hmrc.gov.uk"
+
+    with pytest.raises(ValidationError, match="no @, no spaces"):
+        TrustedDomain(edition=edition, domain="police uk").full_clean()
+
+
+def test_joining_instructions_task_queues_through_the_service(make_delegate):
+    edition = EditionFactory(start_date=timezone.localdate() + dt.timedelta(days=3))
+    TrustedDomainFactory(edition=edition)
+    Edition.objects.filter(pk=edition.pk).update(registration_closes_at=None)
+    edition.refresh_from_db()
+    services.registration_create(
+        edition=edition, user=make_delegate("t@police.uk"), consent_terms=True
+    )
+
+    assert tasks.joining_instructions_send.delay().get() == 1
+    assert OutboxEmail.objects.filter(template="registration_joining").count() == 1
