@@ -14,6 +14,11 @@ urlpatterns = [
         name="cancel",
     ),
     path(
+        "registrations/<str:reference>/agenda/",
+        views.agenda,
+        name="agenda",
+    ),
+    path(
         "registrations/<str:reference>/agenda.ics",
         views.agenda_ics,
         name="agenda_ics",

@@ -209,6 +209,28 @@ def registration_cancel(request, reference):
 
 
 @login_required
+def agenda(request, reference):
+    """The delegate's personal agenda as a page, grouped by day."""
+    registration = _own_registration(request, reference)
+    if registration.status != Status.CONFIRMED:
+        return render(
+            request,
+            "delegates/agenda_unavailable.html",
+            {"registration": registration},
+            status=404,
+        )
+    days: dict = {}
+    for item in selectors.registration_agenda_items(registration=registration):
+        day = timezone.localtime(item["starts_at"]).date()
+        days.setdefault(day, []).append(item)
+    return render(
+        request,
+        "delegates/agenda.html",
+        {"registration": registration, "days": sorted(days.items())},
+    )
+
+
+@login_required
 def agenda_ics(request, reference):
     registration = _own_registration(request, reference)
     if registration.status != Status.CONFIRMED:

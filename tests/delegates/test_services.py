@@ -438,3 +438,14 @@ def test_joining_instructions_task_queues_through_the_service(make_delegate):
 
     assert tasks.joining_instructions_send.delay().get() == 1
     assert OutboxEmail.objects.filter(template="registration_joining").count() == 1
+
+
+def test_text_email_is_not_html_escaped(
+    edition, make_delegate, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _register(edition, make_delegate("obrien@gmail.com", first_name="D'Arcy"))
+
+    message = next(m for m in mail.outbox if m.to == ["obrien@gmail.com"])
+    assert "Dear D'Arcy," in message.body
+    assert "Dear D&#x27;Arcy," in message.alternatives[0][0]

@@ -365,3 +365,26 @@ def test_register_button_when_closed_says_so(client):
 
     assert "Registration for this event opens on" in page
     assert reverse("delegates:register", args=[edition.slug]) not in page
+
+
+def test_agenda_page_lists_sessions_by_day(client, edition, make_delegate):
+    user = make_delegate("page@police.uk")
+    registration = _register(edition, user)
+    AgendaSessionFactory(edition=edition, title="Keynote: follow the money")
+    client.force_login(user)
+
+    response = client.get(reverse("delegates:agenda", args=[registration.reference]))
+
+    page = response.content.decode()
+    assert "Keynote: follow the money" in page
+    assert edition.start_date.strftime("%-d %B %Y") in page
+
+
+def test_agenda_page_of_a_pending_registration_is_404(client, edition, make_delegate):
+    user = make_delegate("pending@gmail.com")
+    registration = _register(edition, user)
+    client.force_login(user)
+
+    response = client.get(reverse("delegates:agenda", args=[registration.reference]))
+
+    assert response.status_code == 404
