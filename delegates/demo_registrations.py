@@ -181,9 +181,9 @@ ACCESS = ["Step-free access please", "Hearing loop", "Reserved seat near the fro
 
 def _people():
     """Deterministic delegates: (email, profile fields, trusted?) in a fixed order."""
-    names = itertools.product(LAST, FIRST)
     for n in itertools.count(1):
-        last, first = next(names)
+        first = FIRST[n % len(FIRST)]
+        last = LAST[(n * 5 + n // len(FIRST)) % len(LAST)]
         trusted = n <= CONFIRMED - 1 + WAITLISTED
         pool = ORGANISATIONS if trusted else UNTRUSTED
         organisation, kind, domain, country = pool[n % len(pool)]
