@@ -449,3 +449,18 @@ def test_text_email_is_not_html_escaped(
     message = next(m for m in mail.outbox if m.to == ["obrien@gmail.com"])
     assert "Dear D'Arcy," in message.body
     assert "Dear D&#x27;Arcy," in message.alternatives[0][0]
+
+
+def test_capacity_change_through_the_events_service(edition, make_delegate):
+    from events.services import edition_capacity_set
+
+    _fill(edition, make_delegate, 3)
+    waiting = _register(edition, make_delegate("next@police.uk"))
+
+    with pytest.raises(ValidationError, match="at least 3"):
+        edition_capacity_set(edition=Edition.objects.get(pk=edition.pk), capacity=1)
+    assert Edition.objects.get(pk=edition.pk).capacity == 3
+
+    edition_capacity_set(edition=Edition.objects.get(pk=edition.pk), capacity=4)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.CONFIRMED
