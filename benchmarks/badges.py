@@ -73,7 +73,7 @@ CATEGORIES = ["delegate"] * 8 + ["speaker", "partner", "staff"]
 def build(count: int) -> list[int]:
     """Create the edition, workshops and ``count`` registrations; return their ids."""
     from delegates.badges.models import Badge
-    from delegates.badges.tokens import new_key
+    from delegates.badges.services import badge_new
     from delegates.models import Profile, Registration, User
     from events.models import AgendaSession, Edition, Room, Series, Venue
 
@@ -134,10 +134,7 @@ def build(count: int) -> list[int]:
         )
         for i, user in enumerate(users)
     )
-    Badge.objects.bulk_create(
-        Badge(registration=registration, key=new_key())
-        for registration in registrations
-    )
+    Badge.objects.bulk_create(badge_new(registration) for registration in registrations)
     try:
         _workshops(edition, venue, registrations, AgendaSession, Room)
         with_workshops = "4 workshops each"

@@ -6,8 +6,7 @@ from socex.demo import DEMO_ACCOUNTS
 
 from ..models import Registration
 from .models import Badge
-from .services import badge_render
-from .tokens import new_key
+from .services import badge_new, badge_render
 
 
 def load(*, stdout) -> None:
@@ -15,7 +14,7 @@ def load(*, stdout) -> None:
         status=Registration.Status.CONFIRMED, badge__isnull=True
     )
     created = Badge.objects.bulk_create(
-        Badge(registration=registration, key=new_key()) for registration in missing
+        badge_new(registration) for registration in missing
     )
     demo = Registration.objects.filter(
         user__email=DEMO_ACCOUNTS["delegate"], status=Registration.Status.CONFIRMED

@@ -44,6 +44,9 @@ class Badge(models.Model):
     )
     # The random half of the QR token; the other half is an HMAC of it (tokens.py).
     key = models.CharField(max_length=32, unique=True, editable=False)
+    # The token's QR code as a PNG data URI, made once: choosing the QR mask costs
+    # more than laying the code out, and the token never changes.
+    qr = models.TextField(blank=True, editable=False)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )

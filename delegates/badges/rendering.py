@@ -148,6 +148,7 @@ def badge_content(registration) -> dict:
         "category": category if category in CATEGORY_CLASSES else "delegate",
         "category_label": str(registration.get_category_display()),
         "token": token_for(registration.badge.key),
+        "qr": registration.badge.qr or qr_data_uri(token_for(registration.badge.key)),
         "workshops": badge_workshops(registration),
     }
 
@@ -189,7 +190,7 @@ def _sheets(entries: list[dict]) -> list[dict]:
 def badges_html(
     contents: Sequence[dict], *, layout: str = BadgePrintJob.Layout.SINGLE
 ) -> str:
-    entries = [{**content, "qr": qr_data_uri(content["token"])} for content in contents]
+    entries = list(contents)
     size = entries[0]["size"] if entries else BadgeSettings.Size.A6
     return render_to_string(
         "delegates/badges/document.html",

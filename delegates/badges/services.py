@@ -31,13 +31,12 @@ from socex.mail.services import (
 from ..models import Registration
 from . import selectors
 from .models import Badge, BadgePrintJob, BadgeSettings, CheckIn
-from .tokens import BadToken, key_from_token, new_key
+from .tokens import BadToken, key_from_token, new_key, token_for
 
 logger = logging.getLogger(__name__)
 
 # WeasyPrint is imported lazily (in the functions that render) so that web processes
 # and app start-up do not pay for it.
-
 
 
 def _chunk_size() -> int:
@@ -49,11 +48,21 @@ def _chunk_size() -> int:
 # Badges ------------------------------------------------------------------------------
 
 
+def badge_new(registration: Registration) -> Badge:
+    """An unsaved badge with a fresh key and its QR code (for bulk_create too)."""
+    from .rendering import qr_data_uri
+
+    key = new_key()
+    return Badge(registration=registration, key=key, qr=qr_data_uri(token_for(key)))
+
+
 def _new_badge(registration: Registration) -> Badge:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Badge.objects.create(registration=registration, key=new_key())
+                badge = badge_new(registration)
+                badge.save()
+                return badge
         except IntegrityError:
             existing = Badge.objects.filter(registration=registration).first()
             if existing:
