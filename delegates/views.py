@@ -31,7 +31,9 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def dashboard(request):
     registrations = selectors.dashboard_registrations(user=request.user)
-    registered = {registration.edition_id for registration in registrations}
+    registered = {
+        registration.edition_id: registration for registration in registrations
+    }
     open_editions = [
         edition
         for edition in Edition.objects.filter(
@@ -50,6 +52,7 @@ def dashboard(request):
             "profile": profile,
             "profile_complete": selectors.profile_complete(profile),
             "open_editions": open_editions,
+            "registrations_by_edition": registered,
         },
     )
 

@@ -11,12 +11,20 @@ def registration_state(context, edition) -> dict:
     """What the register button shows for ``edition``.
 
     ``registration`` is looked up only for a signed-in user, so the anonymous output
-    is the same for every anonymous visitor (those pages may be cached).
+    is the same for every anonymous visitor (those pages may be cached). A page
+    listing many editions can pass ``registrations_by_edition`` ({edition id:
+    registration}) in its context to avoid a query per edition.
     """
     user = context.get("user")
     registration = None
     if user is not None and user.is_authenticated:
-        registration = Registration.objects.filter(edition=edition, user=user).first()
+        known = context.get("registrations_by_edition")
+        if known is not None:  # a page that already loaded them saves a query each
+            registration = known.get(edition.pk)
+        else:
+            registration = Registration.objects.filter(
+                edition=edition, user=user
+            ).first()
     return {
         "registration": registration,
         "closed": registration_closed_reason(edition=edition),

@@ -388,3 +388,17 @@ def test_agenda_page_of_a_pending_registration_is_404(client, edition, make_dele
     response = client.get(reverse("delegates:agenda", args=[registration.reference]))
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_dashboard_upcoming_editions_cost_no_query_each(
+    client, make_delegate, django_assert_max_num_queries, count, own_panels_only
+):
+    editions = EditionFactory.create_batch(count)
+    client.force_login(make_delegate("browse@police.uk"))
+
+    with django_assert_max_num_queries(5):
+        page = client.get(reverse("delegates:dashboard")).content.decode()
+
+    for edition in editions:
+        assert reverse("delegates:register", args=[edition.slug]) in page
