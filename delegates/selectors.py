@@ -189,6 +189,9 @@ def registration_agenda_items(*, registration: Registration) -> list[dict]:
     return sorted(items, key=lambda item: item["starts_at"])
 
 
+NO_REQUIREMENT = {"", "none", "n/a", "na", "no", "nil", "-", "nothing"}
+
+
 def catering_summary(*, edition: Edition) -> dict:
     """Confirmed attendees' dietary counts and accessibility needs, for the venue."""
     confirmed = (
@@ -203,7 +206,9 @@ def catering_summary(*, edition: Edition) -> dict:
         total += 1
         profile = getattr(registration.user, "profile", None)
         need = " ".join((profile.dietary_requirements if profile else "").split())
-        dietary[need.capitalize() if need else ""] += 1
+        if need.lower().strip(".") in NO_REQUIREMENT:
+            need = ""
+        dietary[need.capitalize()] += 1
         if profile and profile.accessibility_requirements.strip():
             accessibility.append(
                 {

@@ -205,7 +205,11 @@ def test_admin_catering_summary(organiser_client, edition, make_delegate):
     _register(edition, make_delegate("v2@police.uk", dietary_requirements="Vegan "))
     _register(
         edition,
-        make_delegate("a1@police.uk", accessibility_requirements="Step-free access"),
+        make_delegate(
+            "a1@police.uk",
+            dietary_requirements="N/A",
+            accessibility_requirements="Step-free access",
+        ),
     )
     _register(edition, make_delegate("p@gmail.com", dietary_requirements="Halal"))
 
