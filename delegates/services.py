@@ -255,7 +255,7 @@ def _promote(
     """Confirm waitlisted delegates, first in line first, while places remain."""
     if seats.places <= 0:
         return []
-    queue = selectors.waitlist_queue(edition=edition).select_related("user")
+    queue = selectors.waitlist_queue(edition=edition).select_related("user__profile")
     if exclude is not None:
         queue = queue.exclude(pk=exclude.pk)
     promoted = []
