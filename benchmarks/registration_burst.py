@@ -16,6 +16,9 @@ and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
 4. Burst: ``--clients`` concurrent clients in a closed loop (each sends its next
    request when the last is answered) POST the registration form, one per delegate.
 
+Options: ``--clients``, ``--workers``, ``--threads`` (gunicorn); ``BENCH_TIMELINE=1``
+prints latency per 50 requests over time.
+
 Prints a table, then ``RESULT registrations=600 confirmed=<n> waitlisted=<n>
 overbooked=0 errors=<n> rps=<r> p50_ms=<a> p95_ms=<b> baseline_rps=<c> ratio=<r/c>``.
 """
