@@ -8,8 +8,14 @@ from django.core.files.storage import default_storage
 from delegates.badges import services
 from delegates.badges.models import Badge, BadgePrintJob, BadgeSettings
 from delegates.models import Registration
+from delegates.services import registration_create
 from delegates.signals import registration_status_changed
-from tests.factories.delegates import RegistrationFactory
+from tests.factories.accounts import UserFactory
+from tests.factories.delegates import (
+    ProfileFactory,
+    RegistrationFactory,
+    TrustedDomainFactory,
+)
 from tests.factories.events import EditionFactory
 
 from .conftest import pdf_text
@@ -198,4 +204,23 @@ def test_badge_sweep_queues_missing_badges(
         queued = services.badge_sweep()
 
     assert queued == 1
+    assert Badge.objects.get(registration=registration).status == "ready"
+
+
+def test_confirmed_registration_gets_confirmation_then_badge_email(
+    badge_edition, django_capture_on_commit_callbacks
+):
+    TrustedDomainFactory(edition=badge_edition, domain="police.uk")
+    user = UserFactory(email="door@police.uk")
+    ProfileFactory(user=user, badge_name="Dee Door")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = registration_create(
+            edition=badge_edition, user=user, consent_terms=True
+        )
+
+    assert registration.status == Registration.Status.CONFIRMED
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects[0].startswith("Confirmed")
+    assert subjects[-1] == f"Your badge for {badge_edition.title}"
     assert Badge.objects.get(registration=registration).status == "ready"
