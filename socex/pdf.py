@@ -24,6 +24,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
+# WeasyPrint logs every layout step at INFO; a bulk print would flood the worker log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 INTERNAL_ORIGIN = "https://pdf.socex.internal"
 
