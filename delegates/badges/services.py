@@ -10,6 +10,7 @@ workshops app calls it after a delegate's workshops change.
 import logging
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -351,6 +352,32 @@ def badge_print_job_finish(*, job_id: int) -> str:
 
         transaction.on_commit(_clean)
     return "done"
+
+
+def badge_print_job_sweep(*, older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Re-send the missing work of print jobs stuck for a while (a broker outage, a
+    worker killed mid-chunk). Chunks already done are kept. Returns jobs nudged."""
+    from .tasks import badge_print_chunk_render as chunk_task
+    from .tasks import badge_print_job_finish as finish_task
+    from .tasks import badge_print_job_start as start_task
+
+    cutoff = timezone.now() - older_than
+    nudged = 0
+    with transaction.atomic():
+        for job in BadgePrintJob.objects.filter(
+            status__in=[BadgePrintJob.Status.QUEUED, BadgePrintJob.Status.RUNNING],
+            created_at__lt=cutoff,
+        ):
+            nudged += 1
+            if job.status == BadgePrintJob.Status.QUEUED:
+                enqueue_on_commit(start_task, job_id=job.pk)
+                continue
+            missing = set(range(job.chunks_total)) - set(job.chunks_done)
+            for index in sorted(missing):
+                enqueue_on_commit(chunk_task, job_id=job.pk, index=index)
+            if not missing:
+                enqueue_on_commit(finish_task, job_id=job.pk)
+    return nudged
 
 
 # Check-in ----------------------------------------------------------------------------

@@ -17,8 +17,9 @@ def badge_render(*, registration_id: int) -> str:
 
 @shared_task
 def badge_sweep() -> int:
-    """Periodic: queue badges that are missing, pending or failed."""
-    return services.badge_sweep()
+    """Periodic: queue badges that are missing, pending or failed, and the missing
+    chunks of print jobs that got stuck."""
+    return services.badge_sweep() + services.badge_print_job_sweep()
 
 
 @shared_task(acks_late=True)

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -224,3 +225,22 @@ def test_confirmed_registration_gets_confirmation_then_badge_email(
     assert subjects[0].startswith("Confirmed")
     assert subjects[-1] == f"Your badge for {badge_edition.title}"
     assert Badge.objects.get(registration=registration).status == "ready"
+
+
+def test_print_job_stuck_midway_is_finished_by_the_sweep(
+    badge_edition, make_registration, django_capture_on_commit_callbacks
+):
+    make_registration()
+    make_registration()
+    job = services.badge_print_job_create(edition=badge_edition)  # never started
+    BadgePrintJob.objects.filter(pk=job.pk).update(
+        created_at=job.created_at - dt.timedelta(hours=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        nudged = services.badge_print_job_sweep()
+
+    job.refresh_from_db()
+    assert nudged == 1
+    assert job.status == BadgePrintJob.Status.DONE
+    assert len(pdf_text(job.file.read())) == 4
