@@ -69,7 +69,6 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
     return subject, body_text, body_html
 
 
-@transaction.atomic
 def email_queue_message(
     *,
     to: str,
@@ -82,24 +81,29 @@ def email_queue_message(
 ) -> OutboxEmail | None:
     """Write one outbox row and deliver it after commit.
 
-    With a ``key`` already used, nothing is queued and ``None`` is returned.
+    Call it inside the transaction of the change the email reports. With a ``key``
+    already used, nothing is queued and ``None`` is returned.
     """
-    if key and OutboxEmail.objects.filter(key=key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            email = OutboxEmail.objects.create(
-                key=key or None,
-                template=template,
-                to=to,
-                subject=subject[:250],
-                body_text=body_text,
-                body_html=body_html,
-                attachments=list(attachments),
-                next_attempt_at=timezone.now() + GRACE,
-            )
-    except IntegrityError:
-        return None  # the same key was queued concurrently
+    fields = {
+        "template": template,
+        "to": to,
+        "subject": subject[:250],
+        "body_text": body_text,
+        "body_html": body_html,
+        "attachments": list(attachments),
+        "next_attempt_at": timezone.now() + GRACE,
+    }
+    if key:
+        if OutboxEmail.objects.filter(key=key).exists():
+            return None
+        try:
+            # A savepoint only where a concurrent duplicate can collide on the key.
+            with transaction.atomic():
+                email = OutboxEmail.objects.create(key=key, **fields)
+        except IntegrityError:
+            return None
+    else:
+        email = OutboxEmail.objects.create(**fields)
     from .tasks import outbox_send
 
     enqueue_on_commit(outbox_send, email_id=email.pk)

@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delegates.tasks.joining_instructions_send",
         "schedule": 6 * 60 * 60.0,
     },
+    "badge-sweep": {
+        "task": "delegates.badges.tasks.badge_sweep",
+        "schedule": 600.0,
+    },
 }
 
 LOGGING = {
