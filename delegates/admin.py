@@ -1,4 +1,3 @@
-import csv
 import io
 
 from django import forms
@@ -14,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
+from socex.exports import csv_response, spreadsheet_safe
 
 from . import selectors, services
 from .forms import DeclineForm
@@ -169,13 +169,6 @@ class OrganisationTypeFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(user__profile__organisation_type=self.value())
         return queryset
-
-
-def _safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in delegate-supplied text (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 @admin.register(Registration)
@@ -385,16 +378,11 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self._export_name("csv")}"'
+        return csv_response(
+            filename=self._export_name("csv"),
+            header=[title for _key, title in selectors.EXPORT_COLUMNS],
+            rows=selectors.export_rows(queryset=queryset),
         )
-        response.write("\ufeff")  # so Excel reads UTF-8 names correctly
-        writer = csv.writer(response)
-        writer.writerow([title for _key, title in selectors.EXPORT_COLUMNS])
-        for row in selectors.export_rows(queryset=queryset):
-            writer.writerow([_safe_cell(cell) for cell in row])
-        return response
 
     @admin.action(description=_("Export selected as Excel (XLSX)"))
     def export_xlsx(self, request, queryset):
@@ -404,7 +392,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         sheet = workbook.create_sheet(title="Delegates")
         sheet.append([title for _key, title in selectors.EXPORT_COLUMNS])
         for row in selectors.export_rows(queryset=queryset):
-            sheet.append([_safe_cell(cell) for cell in row])
+            sheet.append([spreadsheet_safe(cell) for cell in row])
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(

@@ -1,8 +1,6 @@
 """Organisers' admin: live fill, attendance lists (CSV, PDF sign-in sheets), moves,
 capacity changes, allocation from ranked preferences. Every change calls a service."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from events.models import AgendaSession
+from socex.exports import csv_response
 
 from . import selectors, services
 from .forms import MoveForm
@@ -270,10 +269,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
 
     def csv_view(self, request, pk):
         run = self._run_or_404(request, pk)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="attendance-{pk}.csv"'
-        _write_attendance(csv.writer(response), [run])
-        return response
+        return _attendance_csv(f"attendance-{pk}.csv", [run])
 
     def sheet_view(self, request, pk):
         run = self._run_or_404(request, pk)
@@ -313,24 +309,33 @@ class WorkshopRunAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export attendance (CSV)"))
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="attendance.csv"'
-        _write_attendance(
-            csv.writer(response),
+        return _attendance_csv(
+            "attendance.csv",
             queryset.select_related("workshop", "block__session", "room"),
         )
-        return response
 
 
-def _csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas in user-supplied text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _attendance_rows(runs):
+    for run in runs:
+        for choice in selectors.attendance(run):
+            user = choice.registration.user
+            profile = getattr(user, "profile", None)
+            yield [
+                run.workshop.title,
+                run.block.name,
+                run.room.name if run.room else "",
+                choice.registration.reference,
+                profile.last_name if profile else "",
+                profile.first_name if profile else "",
+                profile.organisation if profile else "",
+                user.email,
+            ]
 
 
-def _write_attendance(writer, runs) -> None:
-    writer.writerow(
-        [
+def _attendance_csv(filename: str, runs) -> HttpResponse:
+    return csv_response(
+        filename=filename,
+        header=[
             "workshop",
             "block",
             "room",
@@ -339,27 +344,9 @@ def _write_attendance(writer, runs) -> None:
             "first_name",
             "organisation",
             "email",
-        ]
+        ],
+        rows=_attendance_rows(runs),
     )
-    for run in runs:
-        for choice in selectors.attendance(run):
-            user = choice.registration.user
-            profile = getattr(user, "profile", None)
-            writer.writerow(
-                [
-                    _csv_safe(v)
-                    for v in [
-                        run.workshop.title,
-                        run.block.name,
-                        run.room.name if run.room else "",
-                        choice.registration.reference,
-                        profile.last_name if profile else "",
-                        profile.first_name if profile else "",
-                        profile.organisation if profile else "",
-                        user.email,
-                    ]
-                ]
-            )
 
 
 @admin.register(WorkshopChoice)

@@ -1,16 +1,16 @@
-import csv
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Edition
+from socex.exports import csv_response
 
 from ..models import Registration
 from . import selectors, services
@@ -116,13 +116,28 @@ def checkin_count(request, slug: str):
 def attendance_csv(request, slug: str):
     """Who attended: every confirmed registration, checked in or not."""
     edition = get_object_or_404(Edition, slug=slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{edition.slug}-attendance.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(
-        [
+    rows = []
+    for registration in selectors.attendance(edition=edition):
+        profile = getattr(registration.user, "profile", None)
+        check_in = getattr(registration, "check_in", None)
+        rows.append(
+            [
+                registration.reference,
+                profile.last_name if profile else registration.user.last_name,
+                profile.first_name if profile else registration.user.first_name,
+                profile.name_on_badge if profile else "",
+                profile.organisation if profile else "",
+                registration.get_category_display(),
+                registration.get_status_display(),
+                timezone.localtime(check_in.checked_in_at).strftime("%Y-%m-%d %H:%M")
+                if check_in
+                else "",
+                str(check_in.operator or "") if check_in else "",
+            ]
+        )
+    return csv_response(
+        filename=f"{edition.slug}-attendance.csv",
+        header=[
             "Reference",
             "Surname",
             "First name",
@@ -132,35 +147,6 @@ def attendance_csv(request, slug: str):
             "Status",
             "Checked in at",
             "Checked in by",
-        ]
+        ],
+        rows=rows,
     )
-    for registration in selectors.attendance(edition=edition):
-        profile = getattr(registration.user, "profile", None)
-        check_in = getattr(registration, "check_in", None)
-        writer.writerow(
-            [
-                _csv_safe(value)
-                for value in (
-                    registration.reference,
-                    profile.last_name if profile else registration.user.last_name,
-                    profile.first_name if profile else registration.user.first_name,
-                    profile.name_on_badge if profile else "",
-                    profile.organisation if profile else "",
-                    registration.get_category_display(),
-                    registration.get_status_display(),
-                    timezone.localtime(check_in.checked_in_at).strftime(
-                        "%Y-%m-%d %H:%M"
-                    )
-                    if check_in
-                    else "",
-                    str(check_in.operator or "") if check_in else "",
-                )
-            ]
-        )
-    return response
-
-
-def _csv_safe(value) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

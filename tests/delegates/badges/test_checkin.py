@@ -180,7 +180,7 @@ def test_attendance_csv_lists_confirmed_with_check_in_times(
     url = reverse("badges:attendance_csv", kwargs={"slug": badge_edition.slug})
     response = client.get(url)
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Reference"
     assert [row[1] for row in rows[1:]] == ["Absent", "Arrived"]
     assert rows[2][7] != "" and rows[1][7] == ""
