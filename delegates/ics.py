@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from icalendar import Calendar, Event
 
+from events.ics import new_calendar
 from events.models import Edition
 
 from .models import Registration
@@ -13,13 +14,7 @@ PRODID = "-//SOCEX//Delegates//EN"
 
 
 def _calendar(name: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    return calendar
+    return new_calendar(name, prodid=PRODID)
 
 
 def _location(edition: Edition) -> str:

@@ -44,16 +44,22 @@ def _event(session: AgendaSession, edition: Edition, stamp) -> Event:
     return event
 
 
-def calendar_bytes(
-    *, edition: Edition, sessions: Iterable[AgendaSession], name: str
-) -> bytes:
-    """A VCALENDAR with one VEVENT per session (times in UTC)."""
+def new_calendar(name: str, *, prodid: str = PRODID) -> Calendar:
+    """An empty VCALENDAR named ``name``, ready for events."""
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", prodid)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def calendar_bytes(
+    *, edition: Edition, sessions: Iterable[AgendaSession], name: str
+) -> bytes:
+    """A VCALENDAR with one VEVENT per session (times in UTC)."""
+    calendar = new_calendar(name)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for session in sessions:
         session.edition = edition
