@@ -127,3 +127,16 @@ def test_load_demo_is_idempotent_and_creates_the_three_accounts():
     assert organiser.is_staff
     assert User.objects.filter(email="delegate@police.uk").exists()
     assert User.objects.filter(email="speaker@nca.gov.uk").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [("/privacy/", "Privacy notice"), ("/terms/", "Terms of attendance")],
+)
+def test_privacy_and_terms_pages_are_linked_from_every_page(client, url, heading):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert f"<h1>{heading}</h1>" in response.content.decode()
+    home = client.get(reverse("events:home")).content.decode()
+    assert f'href="{url}"' in home
