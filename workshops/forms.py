@@ -65,6 +65,10 @@ class WorkshopChoiceForm(forms.Form):
             )
         return result
 
+    def offered_runs(self) -> list[WorkshopRun]:
+        """Every run the form offers, as loaded (workshop, block, session, room)."""
+        return [run for runs in self.runs_by_block.values() for run in runs.values()]
+
     def block_fields(self):
         return [
             (block, self[block_field_name(block)], self.options(block))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +85,23 @@ def registration_choices(registration: Registration) -> list[WorkshopChoice]:
     )
 
 
+def registrations_for_choosing() -> QuerySet[Registration]:
+    """Registrations with everything ``choice_state`` needs, in one query.
+
+    Loads the edition with its workshop settings, the user with their profile (for
+    emails), the late-choice window and whether an allocation is published.
+    """
+    return Registration.objects.select_related(
+        "edition__workshop_settings", "user__profile", "workshop_window"
+    ).annotate(
+        workshop_allocation_published=Exists(
+            Allocation.objects.filter(
+                edition=OuterRef("edition_id"), status=Allocation.Status.PUBLISHED
+            )
+        )
+    )
+
+
 def is_eligible(registration: Registration) -> bool:
     return (
         registration.status == Registration.Status.CONFIRMED
@@ -112,13 +129,22 @@ class ChoiceState:
 def choice_state(
     registration: Registration, *, now: dt.datetime | None = None
 ) -> ChoiceState:
+    """What ``registration`` may do now; no query when it comes from
+    ``registrations_for_choosing``."""
     now = now or timezone.now()
     edition = registration.edition
-    workshop_settings = settings_for(edition)
+    if hasattr(registration, "workshop_allocation_published"):
+        # Loaded by registrations_for_choosing(), in the same query.
+        workshop_settings = getattr(edition, "workshop_settings", None)
+        workshop_settings = workshop_settings or WorkshopSettings(edition=edition)
+        window = getattr(registration, "workshop_window", None)
+        allocation_published = registration.workshop_allocation_published
+    else:
+        workshop_settings = settings_for(edition)
+        window = ChoiceWindow.objects.filter(registration=registration).first()
+        allocation_published = published_allocation(edition) is not None
     deadline = deadline_for(edition)
-    window = ChoiceWindow.objects.filter(registration=registration).first()
     window_open = window is not None and window.closes_at > now
-    allocation_published = published_allocation(edition) is not None
     before_deadline = now < deadline
     can_choose = can_rank = False
     reason = ""

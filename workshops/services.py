@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Count, F, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from socex.mail.services import (
 )
 
 from . import allocation as solver
+from . import selectors
 from .models import (
     Allocation,
     AllocationAssignment,
@@ -68,10 +69,14 @@ def _lock_registration(registration: Registration) -> Registration:
 
 
 def _lock_runs(run_ids: Iterable[int]) -> dict[int, WorkshopRun]:
-    """Lock runs in primary-key order (so two savers never deadlock)."""
+    """Lock runs in primary-key order (so two savers never deadlock).
+
+    ``FOR NO KEY UPDATE``: enough to serialise the seat counters, and it does not
+    wait for (or block) the key-share locks that inserting a choice takes on its run.
+    """
     ids = sorted(set(run_ids))
     runs = (
-        WorkshopRun.objects.select_for_update(of=("self",))
+        WorkshopRun.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=ids)
         .select_related("workshop", "block__session", "room")
         .order_by("pk")
@@ -161,9 +166,16 @@ def _run_label(run: WorkshopRun) -> str:
 
 
 def _validate_run_set(
-    *, registration: Registration, run_ids: Sequence[int], n: int
+    *,
+    registration: Registration,
+    run_ids: Sequence[int],
+    n: int,
+    known: dict[int, WorkshopRun],
 ) -> list[WorkshopRun]:
-    """The runs for ``run_ids``, or a ValidationError saying what to fix."""
+    """The runs for ``run_ids``, or a ValidationError saying what to fix.
+
+    ``known`` holds runs the caller already loaded; only the others are read.
+    """
     try:
         ids = [int(pk) for pk in run_ids]
     except (TypeError, ValueError) as exc:
@@ -175,12 +187,15 @@ def _validate_run_set(
             _("Choose exactly %(n)s workshops; you chose %(count)s.")
             % {"n": n, "count": len(ids)}
         )
-    runs = {
-        run.pk: run
-        for run in WorkshopRun.objects.filter(pk__in=ids).select_related(
-            "workshop", "block__session", "room"
+    runs = {pk: known[pk] for pk in ids if pk in known}
+    missing = [pk for pk in ids if pk not in runs]
+    if missing:
+        runs.update(
+            (run.pk, run)
+            for run in WorkshopRun.objects.filter(pk__in=missing).select_related(
+                "workshop", "block__session", "room"
+            )
         )
-    }
     for pk in ids:
         run = runs.get(pk)
         if run is None or run.workshop.edition_id != registration.edition_id:
@@ -213,20 +228,92 @@ def _validate_run_set(
     return ordered
 
 
+_SEATS_MOVE_SQL = """
+WITH locked AS (
+    SELECT id, capacity, seats_taken FROM workshops_workshoprun
+    WHERE id = ANY(%(changed)s::bigint[]) ORDER BY id FOR NO KEY UPDATE
+), refused AS (
+    SELECT id FROM locked
+    WHERE id = ANY(%(added)s::bigint[]) AND seats_taken >= capacity
+), moved AS (
+    UPDATE workshops_workshoprun AS run
+    SET seats_taken = run.seats_taken
+        + CASE WHEN run.id = ANY(%(added)s::bigint[]) THEN 1 ELSE -1 END
+    FROM locked
+    WHERE run.id = locked.id AND NOT EXISTS (SELECT 1 FROM refused)
+)
+SELECT id FROM refused ORDER BY id
+"""
+
+
+def _seats_move(*, added: Sequence[int], removed: Sequence[int]) -> list[int]:
+    """Take a seat in each ``added`` run and free one in each ``removed`` run, under
+    the runs' locks taken in primary-key order; returns the ``added`` runs that were
+    full, in which case nothing changes.
+
+    On PostgreSQL it is one statement (lock, count, write), so the locks are held for
+    that statement and the commit only. The check constraint still refuses
+    overbooking: that becomes the same friendly error.
+    """
+    changed = sorted({*added, *removed})
+    if not changed:
+        return []
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _SEATS_MOVE_SQL, {"changed": changed, "added": sorted(added)}
+                )
+                return [row[0] for row in cursor.fetchall()]
+        locked = _lock_runs(changed)
+        full = [pk for pk in sorted(added) if locked[pk].is_full]
+        if not full:
+            WorkshopRun.objects.filter(pk__in=changed).update(
+                seats_taken=F("seats_taken")
+                + Case(When(pk__in=list(added), then=1), default=-1)
+            )
+        return full
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("A workshop filled up meanwhile: nothing has changed.")
+        ) from exc
+
+
+def _refuse_full(runs: Sequence[WorkshopRun]) -> None:
+    raise ValidationError(
+        _(
+            "Sorry, %(runs)s filled up meanwhile. Your choices have not "
+            "changed: please choose again."
+        )
+        % {"runs": ", ".join(_run_label(run) for run in runs)}
+    )
+
+
 @transaction.atomic
 def workshop_choices_set(
     *,
     registration: Registration,
     run_ids: Sequence[int],
     now: dt.datetime | None = None,
+    runs: Iterable[WorkshopRun] = (),
 ) -> list[WorkshopChoice]:
     """Replace a delegate's whole set of workshops with ``run_ids``, atomically.
 
     Validates eligibility, deadline (or late window), N, blocks and workshops; if a
     newly chosen run is full nothing changes and the error names it. Queues a
-    confirmation email and a badge refresh after commit.
+    confirmation email and a badge refresh after commit. ``runs`` may hold runs the
+    caller has loaded (with workshop, block and session, room), so they are not read
+    again.
+
+    Everything but the seat counters is read, checked, rendered and written under the
+    registration's lock first; the runs are locked last, counted and updated in one
+    statement just before the commit, so contended runs stay locked briefly.
     """
-    registration = _lock_registration(registration)
+    registration = (
+        selectors.registrations_for_choosing()
+        .select_for_update(of=("self",))
+        .get(pk=registration.pk)
+    )
     state = choice_state(registration, now=now)
     if not state.can_choose:
         if state.can_rank:
@@ -235,50 +322,60 @@ def workshop_choices_set(
             )
         raise ValidationError(state.reason)
     n = state.settings.workshops_per_delegate
-    chosen = _validate_run_set(registration=registration, run_ids=run_ids, n=n)
-
+    chosen = _validate_run_set(
+        registration=registration,
+        run_ids=run_ids,
+        n=n,
+        known={run.pk: run for run in runs},
+    )
+    by_pk = {run.pk: run for run in chosen}
     current = {
         c.run_id: c for c in WorkshopChoice.objects.filter(registration=registration)
     }
-    wanted = {run.pk for run in chosen}
-    added = sorted(wanted - set(current))
-    removed = sorted(set(current) - wanted)
+    added = sorted(set(by_pk) - set(current))
+    removed = sorted(set(current) - set(by_pk))
     if not added and not removed:
         return registration_choices(registration)
-    # Render the confirmation before taking the runs' locks, so they are held only
-    # for the count and the writes.
-    email = _render_choices_email(registration=registration, runs=chosen)
-
-    locked = _lock_runs(set(current) | wanted)
-    full = [locked[pk] for pk in added if locked[pk].is_full]
-    if full:
-        raise ValidationError(
-            _(
-                "Sorry, %(runs)s filled up meanwhile. Your choices have not "
-                "changed: please choose again."
-            )
-            % {"runs": ", ".join(_run_label(run) for run in full)}
+    # A run that already looked full when the page was read: check again, without
+    # locking, and refuse before writing anything.
+    looked_full = [pk for pk in added if by_pk[pk].is_full]
+    if looked_full:
+        still_full = set(
+            WorkshopRun.objects.filter(
+                pk__in=looked_full, seats_taken__gte=F("capacity")
+            ).values_list("pk", flat=True)
         )
+        if still_full:
+            _refuse_full([by_pk[pk] for pk in added if pk in still_full])
+
+    # Rows first: a refusal below rolls them back with the rest.
     WorkshopChoice.objects.filter(
         registration=registration, run_id__in=removed
     ).delete()
-    _seat_delta(removed, -1)
-    _seat_delta(added, +1)
-    WorkshopChoice.objects.bulk_create(
+    # Inserted in run order: each insert takes a key-share lock on its run.
+    new = WorkshopChoice.objects.bulk_create(
         [
             WorkshopChoice(
                 registration=registration,
-                run=locked[pk],
-                block_id=locked[pk].block_id,
-                workshop_id=locked[pk].workshop_id,
+                run=by_pk[pk],
+                block_id=by_pk[pk].block_id,
+                workshop_id=by_pk[pk].workshop_id,
                 source=WorkshopChoice.Source.DELEGATE,
             )
             for pk in added
         ]
     )
-    email_queue_message(**email)
+    email_queue_message(**_render_choices_email(registration=registration, runs=chosen))
     badge_schedule_render(registration=registration)
-    return registration_choices(registration)
+
+    # Last: lock the changed runs in primary-key order, count and take the seats.
+    full = _seats_move(added=added, removed=removed)
+    if full:
+        _refuse_full([by_pk[pk] for pk in full])
+    kept = [current[pk] for pk in by_pk if pk in current]
+    for choice in kept:
+        choice.run = by_pk[choice.run_id]
+    return sorted([*kept, *new], key=lambda c: c.run.block.session.starts_at)
 
 
 @transaction.atomic

@@ -15,9 +15,10 @@ from .models import WorkshopPreference
 
 
 def _own_registration(request, reference: str) -> Registration:
-    """The signed-in user's registration; anybody else's is a 404."""
+    """The signed-in user's registration, with what ``choice_state`` needs (one
+    query); anybody else's is a 404."""
     return get_object_or_404(
-        Registration.objects.select_related("edition", "user"),
+        selectors.registrations_for_choosing(),
         reference=reference,
         user=request.user,
     )
@@ -31,14 +32,18 @@ def choose(request, reference: str):
     if state.can_rank:
         return redirect("workshops:rank", reference=registration.reference)
     blocks = selectors.blocks_with_runs(registration.edition)
-    current = [c.run_id for c in selectors.registration_choices(registration)]
     n = state.settings.workshops_per_delegate
     status = 200
     form = WorkshopChoiceForm(
         request.POST or None,
         blocks=blocks,
         n=n,
-        current=current,
+        # A POST needs the current choices only to show the page again.
+        current=(
+            ()
+            if request.method == "POST"
+            else [c.run_id for c in selectors.registration_choices(registration)]
+        ),
         disabled=not state.can_choose,
     )
     if request.method == "POST":
@@ -48,7 +53,10 @@ def choose(request, reference: str):
         elif form.is_valid():
             try:
                 services.workshop_choices_set(
-                    registration=registration, run_ids=form.run_ids
+                    registration=registration,
+                    run_ids=form.run_ids,
+                    # The runs the form offered: the service need not read them again.
+                    runs=form.offered_runs(),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -67,6 +75,7 @@ def choose(request, reference: str):
                 return redirect("delegates:dashboard")
         else:
             status = 400
+        form.current = {c.run_id for c in selectors.registration_choices(registration)}
     return render(
         request,
         "workshops/choose.html",
