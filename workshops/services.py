@@ -68,6 +68,29 @@ def _lock_registration(registration: Registration) -> Registration:
     )
 
 
+def _lock_registration_for_choosing(registration: Registration) -> Registration:
+    """Lock the registration, with what ``choice_state`` needs.
+
+    A registration the caller loaded with ``registrations_for_choosing`` in this
+    request keeps its edition, settings, window and user; only its status, which a
+    cancellation (under this same lock) changes, is read again with the lock.
+    """
+    if hasattr(registration, "workshop_allocation_published"):
+        status, category = (
+            Registration.objects.select_for_update()
+            .filter(pk=registration.pk)
+            .values_list("status", "category")
+            .get()
+        )
+        registration.status, registration.category = status, category
+        return registration
+    return (
+        selectors.registrations_for_choosing()
+        .select_for_update(of=("self",))
+        .get(pk=registration.pk)
+    )
+
+
 def _lock_runs(run_ids: Iterable[int]) -> dict[int, WorkshopRun]:
     """Lock runs in primary-key order (so two savers never deadlock).
 
@@ -309,11 +332,7 @@ def workshop_choices_set(
     registration's lock first; the runs are locked last, counted and updated in one
     statement just before the commit, so contended runs stay locked briefly.
     """
-    registration = (
-        selectors.registrations_for_choosing()
-        .select_for_update(of=("self",))
-        .get(pk=registration.pk)
-    )
+    registration = _lock_registration_for_choosing(registration)
     state = choice_state(registration, now=now)
     if not state.can_choose:
         if state.can_rank:

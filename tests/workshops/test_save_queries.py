@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from delegates.models import Registration
 from socex.mail.models import OutboxEmail
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
@@ -183,3 +184,17 @@ def test_choose_post_full_run_is_400_names_it_and_changes_nothing(
     assert grid[0][0].workshop.title in response.content.decode()
     assert chosen(registration) == sorted(column(grid, 1))
     assert [seats(block[1]) for block in grid] == [1, 1, 1, 1]
+
+
+def test_choices_set_loaded_registration_cancelled_meanwhile_is_refused(
+    grid, registration
+):
+    loaded = selectors.registrations_for_choosing().get(pk=registration.pk)
+    Registration.objects.filter(pk=registration.pk).update(
+        status=Registration.Status.CANCELLED
+    )
+    with pytest.raises(ValidationError) as info:
+        services.workshop_choices_set(registration=loaded, run_ids=column(grid, 0))
+    assert "confirmed" in info.value.messages[0]
+    assert chosen(registration) == []
+    assert [seats(block[0]) for block in grid] == [0, 0, 0, 0]
