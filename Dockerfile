@@ -22,7 +22,7 @@ COPY workshops workshops
 RUN pip install .
 COPY . .
 RUN SECRET_KEY=build ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input \
-    && useradd --create-home socex && mkdir -p /app/var/media && chown -R socex /app/var
+    && useradd --create-home socex && mkdir -p /app/var/media /app/var/private && chown -R socex /app/var
 USER socex
 
 EXPOSE 8000

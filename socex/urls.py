@@ -27,10 +27,8 @@ urlpatterns = [
     path("my/", include("delegates.urls")),
     path("workshops/", include("workshops.urls")),
     path("", include("delegates.badges.urls")),
+    # Public uploads only (speaker photos, partner logos): private files live elsewhere
+    # (socex/storage.py). At scale, let the web server in front serve MEDIA_ROOT.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
     path("", include("events.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]

@@ -69,8 +69,9 @@ def _required_services(request):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
-    """Files written by a test (badges, sheets, uploads) go to a throwaway folder."""
+    """Files written by a test (badges, sheets, uploads) go to throwaway folders."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path_factory.mktemp("private"))
 
 
 @pytest.fixture(scope="session")

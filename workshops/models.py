@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from delegates.models import Registration
 from events.models import AgendaSession, Edition, Room, Speaker
+from socex.storage import private_storage
 
 
 class WorkshopSettings(models.Model):
@@ -348,7 +349,9 @@ class SignInSheet(models.Model):
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.QUEUED
     )
-    file = models.FileField(upload_to="workshops/sheets/", blank=True)
+    file = models.FileField(
+        upload_to="workshops/sheets/", blank=True, storage=private_storage
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     generated_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

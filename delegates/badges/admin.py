@@ -9,7 +9,7 @@ without the events app knowing about badges.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -96,8 +96,42 @@ class PrintForm(forms.Form):
     )
 
 
+class PrivateFileMixin:
+    """Serves a model's private ``file`` to staff allowed to view it (no public URL)."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name=f"{opts.app_label}_{opts.model_name}_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, pk):
+        obj = self.model.objects.filter(pk=pk).exclude(file="").first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        if not obj.file.storage.exists(obj.file.name):
+            raise Http404
+        return FileResponse(
+            obj.file.open("rb"),
+            content_type="application/pdf",
+            filename=obj.file.name.rsplit("/", 1)[-1],
+        )
+
+    def download_link(self, obj, label):
+        opts = self.model._meta
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_download", args=[obj.pk]
+        )
+        return format_html("<a href='{}'>{}</a>", url, label)
+
+
 @admin.register(BadgePrintJob)
-class BadgePrintJobAdmin(admin.ModelAdmin):
+class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
     change_list_template = "admin/delegates/badgeprintjob/change_list.html"
     change_form_template = "admin/delegates/badgeprintjob/change_form.html"
     list_display = [
@@ -181,12 +215,12 @@ class BadgePrintJobAdmin(admin.ModelAdmin):
     @admin.display(description=_("file"))
     def download(self, obj):
         if obj.status == BadgePrintJob.Status.DONE and obj.file:
-            return format_html("<a href='{}'>{}</a>", obj.file.url, _("Download PDF"))
+            return self.download_link(obj, _("Download PDF"))
         return "—"
 
 
 @admin.register(Badge)
-class BadgeAdmin(admin.ModelAdmin):
+class BadgeAdmin(PrivateFileMixin, admin.ModelAdmin):
     list_display = ["registration", "edition", "status", "rendered_at", "download"]
     list_filter = ["status", "registration__edition"]
     list_select_related = ["registration__edition"]
@@ -212,7 +246,7 @@ class BadgeAdmin(admin.ModelAdmin):
     @admin.display(description=_("file"))
     def download(self, obj):
         if obj.file:
-            return format_html("<a href='{}'>{}</a>", obj.file.url, _("PDF"))
+            return self.download_link(obj, _("PDF"))
         return "—"
 
     @admin.action(description=_("Make the selected badges again"))

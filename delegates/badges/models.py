@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
+from socex.storage import private_storage
 
 __all__ = ["Badge", "BadgePrintJob", "BadgeSettings", "CheckIn"]
 
@@ -50,7 +51,9 @@ class Badge(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    file = models.FileField(upload_to="badges/", blank=True, max_length=200)
+    file = models.FileField(
+        upload_to="badges/", blank=True, storage=private_storage, max_length=200
+    )
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     rendered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -101,7 +104,9 @@ class BadgePrintJob(models.Model):
     chunks_total = models.PositiveIntegerField(default=0)
     # Indexes of the chunks already rendered, so a duplicate task never counts twice.
     chunks_done = models.JSONField(default=list, editable=False)
-    file = models.FileField(upload_to="badges/print/", blank=True, max_length=200)
+    file = models.FileField(
+        upload_to="badges/print/", blank=True, storage=private_storage, max_length=200
+    )
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -15,7 +15,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -28,6 +27,7 @@ from socex.mail.services import (
     email_queue,
     enqueue_on_commit,
 )
+from socex.storage import private_storage
 
 from ..models import Registration
 from . import selectors
@@ -120,7 +120,7 @@ def badge_render(*, registration_id: int) -> str:
             badge.status == Badge.Status.READY
             and badge.content_hash == digest
             and badge.file
-            and default_storage.exists(badge.file.name)
+            and private_storage().exists(badge.file.name)
         ):
             return "unchanged"
         try:
@@ -155,6 +155,7 @@ def badge_render(*, registration_id: int) -> str:
                     f"SOCEX badge {registration.reference}.pdf",
                     badge.file.name,
                     "application/pdf",
+                    private=True,
                 )
             ],
             key=f"badge:{badge.pk}:{digest[:40]}",
@@ -304,9 +305,9 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
         _job_fail(job_id, f"{type(exc).__name__}: {exc}")
         return "failed"
     name = _part_name(job, index)
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    default_storage.save(name, ContentFile(pdf))
+    if private_storage().exists(name):
+        private_storage().delete(name)
+    private_storage().save(name, ContentFile(pdf))
     from .tasks import badge_print_job_finish as finish_task
 
     with transaction.atomic():
@@ -332,7 +333,7 @@ def badge_print_job_finish(*, job_id: int) -> str:
         names = [_part_name(job, index) for index in range(job.chunks_total)]
         parts = []
         for name in names:
-            with default_storage.open(name, "rb") as fh:
+            with private_storage().open(name, "rb") as fh:
                 parts.append(fh.read())
         pdf = parts[0] if len(parts) == 1 else join_pdfs(parts)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -348,7 +349,7 @@ def badge_print_job_finish(*, job_id: int) -> str:
 
         def _clean() -> None:
             for name in names:
-                default_storage.delete(name)
+                private_storage().delete(name)
 
         transaction.on_commit(_clean)
     return "done"

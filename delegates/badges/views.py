@@ -3,7 +3,6 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Edition
 from socex.exports import csv_response
+from socex.storage import private_storage
 
 from ..models import Registration
 from . import selectors, services
@@ -47,7 +47,7 @@ def badge_download(request, reference: str):
         .exclude(file="")
         .first()
     )
-    if badge is None or not default_storage.exists(badge.file.name):
+    if badge is None or not private_storage().exists(badge.file.name):
         raise Http404("No badge here.")
     return FileResponse(
         badge.file.open("rb"),

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from socex.storage import private_storage
+
 from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -54,9 +56,15 @@ def attachment_from_bytes(filename: str, content: bytes, mimetype: str) -> dict:
     }
 
 
-def attachment_from_storage(filename: str, path: str, mimetype: str) -> dict:
-    """An attachment read from default storage when the email is sent."""
-    return {"filename": filename, "mimetype": mimetype, "storage_path": path}
+def attachment_from_storage(
+    filename: str, path: str, mimetype: str, *, private: bool = False
+) -> dict:
+    """An attachment read from storage (private storage with ``private``) when the
+    email is sent."""
+    attachment = {"filename": filename, "mimetype": mimetype, "storage_path": path}
+    if private:
+        attachment["storage"] = "private"
+    return attachment
 
 
 def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
@@ -143,7 +151,12 @@ def _message_for(email: OutboxEmail) -> EmailMultiAlternatives:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
         if "storage_path" in attachment:
-            with default_storage.open(attachment["storage_path"], "rb") as fh:
+            storage = (
+                private_storage()
+                if attachment.get("storage") == "private"
+                else default_storage
+            )
+            with storage.open(attachment["storage_path"], "rb") as fh:
                 content = fh.read()
         else:
             content = base64.b64decode(attachment["content_b64"])

@@ -104,10 +104,12 @@ def test_docker_compose_describes_the_production_stack():
     assert services["redis"]["image"].startswith("redis:7")
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
     assert services["web"]["environment"]["EMAIL_URL"] == "smtp://mailpit:1025"
-    media = "media:/app/var/media"
-    assert media in services["web"]["volumes"]
-    assert media in services["worker"]["volumes"]
-    assert set(compose["volumes"]) == {"pgdata", "media"}
+    for volume in ("media:/app/var/media", "private:/app/var/private"):
+        assert volume in services["web"]["volumes"]
+        assert volume in services["worker"]["volumes"]
+    assert services["worker"]["environment"]["PRIVATE_MEDIA_ROOT"] == "/app/var/private"
+    assert services["web"]["environment"]["CACHE_URL"].startswith("redis://redis:")
+    assert set(compose["volumes"]) == {"pgdata", "media", "private"}
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
         assert package in dockerfile

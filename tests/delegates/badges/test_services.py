@@ -1,16 +1,18 @@
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 
 from delegates.badges import services
 from delegates.badges.models import Badge, BadgePrintJob, BadgeSettings
 from delegates.models import Registration
 from delegates.services import registration_create
 from delegates.signals import registration_status_changed
+from socex.storage import private_storage
 from tests.factories.accounts import UserFactory
 from tests.factories.delegates import (
     ProfileFactory,
@@ -47,7 +49,9 @@ def test_confirmation_renders_badge_and_emails_it(
 
     badge = Badge.objects.get(registration=registration)
     assert badge.status == Badge.Status.READY
-    assert default_storage.exists(badge.file.name)
+    assert private_storage().exists(badge.file.name)
+    # Private: nothing of it under the public MEDIA_ROOT.
+    assert not (Path(settings.MEDIA_ROOT) / badge.file.name).exists()
     assert "Jo Bloggs" in pdf_text(badge.file.read())[0]
     [email] = [m for m in mail.outbox if "badge" in m.subject.lower()]
     assert email.to == [registration.user.email]
@@ -128,7 +132,7 @@ def test_print_job_joins_chunks_sorted_by_surname(
         "Morris",
         "Young",
     ]
-    assert not default_storage.exists(f"badges/print/parts/job-{job.pk}-0000.pdf")
+    assert not private_storage().exists(f"badges/print/parts/job-{job.pk}-0000.pdf")
 
 
 def test_print_job_for_selected_leaves_out_unconfirmed(
