@@ -1,7 +1,9 @@
 """Organisers' admin: live fill, attendance lists (CSV, PDF sign-in sheets), moves,
 capacity changes, allocation from ranked preferences. Every change calls a service."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -96,8 +98,29 @@ class TimeBlockAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class WorkshopRunAdminForm(forms.ModelForm):
+    class Meta:
+        model = WorkshopRun
+        fields = ["workshop", "block", "room", "capacity"]
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        taken = self.instance.seats_taken if self.instance.pk else 0
+        if capacity is not None and capacity < taken:
+            raise ValidationError(
+                _(
+                    "%(taken)s people already hold a seat in this run, so the "
+                    "capacity cannot go below %(taken)s. Move delegates to another "
+                    "run first."
+                ),
+                params={"taken": taken},
+            )
+        return capacity
+
+
 class WorkshopRunInline(admin.TabularInline):
     model = WorkshopRun
+    form = WorkshopRunAdminForm
     extra = 0
     fields = ["block", "room", "capacity", "seats_taken"]
     readonly_fields = ["seats_taken"]
@@ -156,6 +179,7 @@ class WorkshopAdmin(admin.ModelAdmin):
 
 @admin.register(WorkshopRun)
 class WorkshopRunAdmin(admin.ModelAdmin):
+    form = WorkshopRunAdminForm
     list_display = [
         "workshop",
         "block",
@@ -261,7 +285,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        run = WorkshopRun.objects.filter(pk=object_id).first()
+        run = self.get_object(request, unquote(object_id))
         if run is not None:
             extra_context["attendees"] = selectors.attendance(run)
             extra_context["run"] = run
@@ -460,7 +484,7 @@ class AllocationAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        allocation = Allocation.objects.filter(pk=object_id).first()
+        allocation = self.get_object(request, unquote(object_id))
         extra_context = {**(extra_context or {}), "allocation": allocation}
         if allocation is not None:
             fill = allocation.report.get("fill", [])

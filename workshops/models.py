@@ -2,6 +2,7 @@
 ranked preferences, allocations and the organisers' audit trail."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -41,6 +42,44 @@ class WorkshopSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition}: {self.get_mode_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.edition_id:
+            return
+        blocks = TimeBlock.objects.filter(edition_id=self.edition_id).count()
+        if blocks and self.workshops_per_delegate > blocks:
+            raise ValidationError(
+                {
+                    "workshops_per_delegate": _(
+                        "This conference has %(blocks)s workshop blocks and a delegate "
+                        "takes at most one workshop per block: choose %(blocks)s or "
+                        "fewer."
+                    )
+                    % {"blocks": blocks}
+                }
+            )
+        previous = (
+            WorkshopSettings.objects.filter(pk=self.pk)
+            .values("mode", "workshops_per_delegate")
+            .first()
+        )
+        changed = previous and (
+            previous["mode"] != self.mode
+            or previous["workshops_per_delegate"] != self.workshops_per_delegate
+        )
+        if (
+            changed
+            and WorkshopChoice.objects.filter(
+                registration__edition_id=self.edition_id
+            ).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "Delegates already hold workshop places for this conference, so "
+                    "the mode and the number of workshops can no longer change."
+                )
+            )
 
     @property
     def deadline(self):

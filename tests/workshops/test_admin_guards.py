@@ -1,0 +1,93 @@
+"""Organisers' mistakes in the workshops admin get a message, never a 500."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories.accounts import StaffFactory
+from tests.factories.delegates import RegistrationFactory
+from tests.factories.events import EditionFactory
+from tests.factories.workshops import workshop_grid
+from workshops import services
+from workshops.models import WorkshopChoice, WorkshopRun, WorkshopSettings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+@pytest.fixture
+def edition():
+    return EditionFactory()
+
+
+def _settings_form(settings_row, **changes):
+    data = {
+        "edition": settings_row.edition_id,
+        "workshops_per_delegate": settings_row.workshops_per_delegate,
+        "mode": settings_row.mode,
+    }
+    return {**data, **changes}
+
+
+def test_workshops_per_delegate_above_the_number_of_blocks_is_refused(
+    staff_client, edition
+):
+    workshop_grid(edition)
+    row = WorkshopSettings.objects.get(edition=edition)
+    url = reverse("admin:workshops_workshopsettings_change", args=[row.pk])
+    response = staff_client.post(url, _settings_form(row, workshops_per_delegate=99))
+    assert response.status_code == 200
+    assert "This conference has 4 workshop blocks" in response.content.decode()
+    row.refresh_from_db()
+    assert row.workshops_per_delegate == 4
+
+
+def test_mode_cannot_switch_once_delegates_hold_places(staff_client, edition):
+    grid = workshop_grid(edition)
+    registration = RegistrationFactory(edition=edition)
+    services.workshop_choices_set(
+        registration=registration, run_ids=[block[0].pk for block in grid]
+    )
+    row = WorkshopSettings.objects.get(edition=edition)
+    url = reverse("admin:workshops_workshopsettings_change", args=[row.pk])
+    response = staff_client.post(
+        url, _settings_form(row, mode=WorkshopSettings.Mode.RANKED)
+    )
+    assert response.status_code == 200
+    assert "can no longer change" in response.content.decode()
+    row.refresh_from_db()
+    assert row.mode == WorkshopSettings.Mode.LIVE
+    assert WorkshopChoice.objects.filter(registration=registration).count() == 4
+
+
+def test_run_capacity_below_seats_taken_is_a_form_error(staff_client, edition):
+    grid = workshop_grid(edition)
+    for _ in range(3):
+        services.workshop_choices_set(
+            registration=RegistrationFactory(edition=edition),
+            run_ids=[block[0].pk for block in grid],
+        )
+    run = grid[0][0]
+    url = reverse("admin:workshops_workshoprun_change", args=[run.pk])
+    response = staff_client.post(
+        url, {"room": run.room_id or "", "capacity": 1}, follow=True
+    )
+    content = response.content.decode()
+    assert "3 people already hold a seat in this run" in content
+    assert "was changed successfully" not in content
+    run.refresh_from_db()
+    assert run.capacity == 20
+
+
+@pytest.mark.parametrize(
+    "name", ["admin:workshops_workshoprun_change", "admin:workshops_allocation_change"]
+)
+def test_change_page_with_a_garbage_id_is_not_a_server_error(staff_client, name):
+    url = reverse(name, args=["abc"])
+    response = staff_client.get(url)
+    assert response.status_code in (302, 404)
+    assert not WorkshopRun.objects.exists()
