@@ -69,10 +69,10 @@ def _local_shift(value: dt.datetime | None, days: int) -> dt.datetime | None:
 
 
 def _one_year_later(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+    """The same weekday a year on: 52 weeks later (53 if that is still the same
+    year), so a Wednesday–Thursday conference stays a Wednesday–Thursday one."""
+    later = day + dt.timedelta(weeks=52)
+    return later if later.year > day.year else later + dt.timedelta(weeks=1)
 
 
 def _next_year_text(text: str, year: int) -> str:

@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from events import selectors
 from events.cache import anonymous_page_cache, fragment, seconds_until_change
@@ -11,6 +12,7 @@ from events.ics import calendar_bytes
 from events.models import Edition, Series
 
 
+@require_safe
 @anonymous_page_cache
 def home(request):
     overview = selectors.home_overview(user=request.user)
@@ -21,6 +23,7 @@ def home(request):
     return response
 
 
+@require_safe
 @anonymous_page_cache
 def series_detail(request, slug: str):
     series = get_object_or_404(Series, slug=slug)
@@ -52,6 +55,7 @@ def _programme(edition) -> dict:
     }
 
 
+@require_safe
 @anonymous_page_cache
 def edition_detail(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
@@ -68,6 +72,7 @@ def edition_detail(request, slug: str):
     return response
 
 
+@require_safe
 @anonymous_page_cache
 def edition_agenda(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
@@ -84,6 +89,7 @@ def edition_agenda(request, slug: str):
     return response
 
 
+@require_safe
 @anonymous_page_cache
 def edition_speakers(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
@@ -108,6 +114,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+@require_safe
 @anonymous_page_cache
 def edition_ics(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
@@ -116,6 +123,7 @@ def edition_ics(request, slug: str):
     return _ics_response(content, f"{edition.slug}.ics")
 
 
+@require_safe
 @anonymous_page_cache
 def session_ics(request, slug: str, pk: int):
     edition = selectors.edition_get(slug=slug, user=request.user)
@@ -128,6 +136,7 @@ def session_ics(request, slug: str, pk: int):
     return _ics_response(content, f"{edition.slug}-{slugify(session.title)[:40]}.ics")
 
 
+@require_safe
 @anonymous_page_cache
 def venue_detail(request, slug: str):
     venue = selectors.venue_get(slug=slug, user=request.user)
@@ -141,6 +150,7 @@ def venue_detail(request, slug: str):
     )
 
 
+@require_safe
 @anonymous_page_cache
 def speaker_detail(request, slug: str):
     speaker, sessions = selectors.speaker_get(slug=slug, user=request.user)

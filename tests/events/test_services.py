@@ -70,15 +70,17 @@ def test_edition_duplicate_copies_a_draft_one_year_later(received):
         2031,
         6,
     )
+    # Wednesday 22 May 2030 -> Wednesday 21 May 2031: the weekdays stay the same.
     assert (copy.start_date, copy.end_date) == (
+        dt.date(2031, 5, 21),
         dt.date(2031, 5, 22),
-        dt.date(2031, 5, 23),
     )
+    assert copy.start_date.weekday() == source.start_date.weekday()
     assert copy.venue == source.venue
     assert copy.capacity == source.capacity
     assert copy.welcome_message == ""
     assert timezone.localtime(copy.registration_opens_at) == timezone.make_aware(
-        dt.datetime(2031, 1, 10, 9)
+        dt.datetime(2031, 1, 9, 9)
     )
     sessions = list(copy.sessions.order_by("starts_at"))
     assert [(s.title, s.kind, s.room_id) for s in sessions] == [
@@ -86,7 +88,7 @@ def test_edition_duplicate_copies_a_draft_one_year_later(received):
         ("Workshop block 1", "workshop_block", None),
     ]
     assert timezone.localtime(sessions[1].starts_at) == timezone.make_aware(
-        dt.datetime(2031, 5, 23, 9, 30)
+        dt.datetime(2031, 5, 22, 9, 30)
     )
     assert not sessions[0].speakers.exists()
     assert list(
@@ -161,3 +163,13 @@ def test_edition_capacity_change_refused_by_receiver_is_rolled_back():
         edition_capacity_changed.disconnect(dispatch_uid="test-refuse-cap")
     edition.refresh_from_db()
     assert edition.capacity == 400
+
+
+def test_one_year_later_keeps_the_weekday_and_moves_to_next_year():
+    from events.services import _one_year_later
+
+    for day in (dt.date(2027, 1, 1), dt.date(2027, 5, 19), dt.date(2028, 2, 29)):
+        later = _one_year_later(day)
+        assert later.weekday() == day.weekday()
+        assert later.year == day.year + 1
+        assert 364 <= (later - day).days <= 371

@@ -339,3 +339,9 @@ def test_draft_published_becomes_public(client):
     edition.status = Edition.Status.PUBLISHED
     edition_save(edition=edition)
     assert client.get(edition.get_absolute_url()).status_code == 200
+
+
+def test_public_pages_refuse_post_with_405(client):
+    edition = EditionFactory()
+    for url in ("/", edition.get_absolute_url(), f"/editions/{edition.slug}/agenda/"):
+        assert client.post(url).status_code == 405, url
