@@ -1,9 +1,11 @@
 """Every change to workshops, seats, preferences and allocations happens here.
 
 Seats: each ``WorkshopRun`` carries a ``seats_taken`` counter. Services lock the
-registration, then the runs they touch with ``select_for_update`` in primary-key
-order, check places left and only then write; the counter's check constraint refuses
-overbooking even for code that forgets the lock.
+registration, then the runs they touch (``FOR NO KEY UPDATE``) in primary-key order,
+check places left and only then write; the counter's check constraint refuses
+overbooking even for code that forgets the lock. A delegate's save, which hundreds
+run at once against the same popular runs, does all its other work first and locks,
+counts and updates the runs in one statement just before the commit.
 """
 
 from __future__ import annotations
