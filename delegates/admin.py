@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
-from socex.exports import csv_response, spreadsheet_safe
+from socex.exports import csv_response
 
 from . import selectors, services
 from .forms import DeclineForm
@@ -26,9 +26,35 @@ from .models import (
     User,
 )
 
+# The largest primary key the databases store (a signed 64-bit integer).
+MAX_PK = 2**63 - 1
+
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _valid_pk(value) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_PK
+
+
+class PkChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers "Select a valid choice" for any id the
+    database cannot hold (too large, negative, not a number) instead of crashing."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _valid_pk(value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        # Re-displayed with the errors: never look such an id up (autocomplete).
+        if data not in self.empty_values and not _valid_pk(data):
+            return None
+        return super().bound_data(data, initial)
 
 
 class ProfileInline(admin.StackedInline):
@@ -126,6 +152,11 @@ class RegistrationAddForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         edition, user = data.get("edition"), data.get("user")
+        if edition:
+            reason = selectors.edition_over_reason(edition=edition)
+            if reason:
+                self.add_error("edition", reason)
+                return data
         if edition and user:
             if Registration.objects.filter(edition=edition, user=user).exists():
                 raise ValidationError(
@@ -217,6 +248,26 @@ class RegistrationAdmin(admin.ModelAdmin):
         "export_xlsx",
     ]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", PkChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def response_action(self, request, queryset):
+        """Refuse a selection that names no possible registration (forged or
+        truncated ids) with a message, before any action runs."""
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(_valid_pk(value) for value in selected):
+            self.message_user(
+                request,
+                _(
+                    "The selection was not valid, so nothing was done. Reload the "
+                    "list and select the registrations again."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = RegistrationAddForm
@@ -298,11 +349,13 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     # Actions: one service call per registration, in id order, reporting each error.
 
-    def _each(self, request, queryset, service, done_message, **kwargs) -> int:
-        done = 0
+    def _each(self, request, queryset, service, done_message, **kwargs) -> list:
+        """Run ``service`` on each registration; returns what it returned for those
+        it did not refuse. ``done_message`` None: the caller reports."""
+        done = []
         for registration in queryset.select_related("edition").order_by("pk"):
             try:
-                service(registration=registration, **kwargs)
+                result = service(registration=registration, **kwargs)
             except ValidationError as error:
                 self.message_user(
                     request,
@@ -310,9 +363,11 @@ class RegistrationAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
             else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+                done.append(result)
+        if done and done_message is not None:
+            self.message_user(
+                request, done_message % {"count": len(done)}, messages.SUCCESS
+            )
         return done
 
     @admin.action(
@@ -321,13 +376,31 @@ class RegistrationAdmin(admin.ModelAdmin):
         )
     )
     def approve(self, request, queryset):
-        self._each(
+        approved = self._each(
             request,
             queryset,
             services.registration_approve,
-            _("%(count)d registration(s) approved."),
+            None,
             actor=request.user,
         )
+        confirmed = sum(r.status == Registration.Status.CONFIRMED for r in approved)
+        waitlisted = len(approved) - confirmed
+        if confirmed:
+            self.message_user(
+                request,
+                _("%(count)d registration(s) confirmed.") % {"count": confirmed},
+                messages.SUCCESS,
+            )
+        if waitlisted:
+            self.message_user(
+                request,
+                _(
+                    "%(count)d registration(s) put on the waiting list: the edition "
+                    "is full."
+                )
+                % {"count": waitlisted},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Decline selected, with a reason…"))
     def decline(self, request, queryset):
@@ -387,12 +460,21 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export selected as Excel (XLSX)"))
     def export_xlsx(self, request, queryset):
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title="Delegates")
-        sheet.append([title for _key, title in selectors.EXPORT_COLUMNS])
+
+        def text(value):
+            # Typed as a string, so "=..." is shown as text, never run as a formula
+            # (the CSV export's apostrophe guard is for CSV only).
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+
+        sheet.append([text(title) for _key, title in selectors.EXPORT_COLUMNS])
         for row in selectors.export_rows(queryset=queryset):
-            sheet.append([spreadsheet_safe(cell) for cell in row])
+            sheet.append([text(cell) for cell in row])
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(

@@ -305,8 +305,10 @@ def load(*, stdout) -> None:
                     consent_terms=True,
                     consented_at=now,
                     confirmed_at=now if status == "confirmed" else None,
+                    # In the past, in order: anyone registering after the demo
+                    # load joins the list behind the demo waiters.
                     waitlisted_at=(
-                        now + dt.timedelta(seconds=index)
+                        now - dt.timedelta(seconds=len(people) - index)
                         if status == "waitlisted"
                         else None
                     ),

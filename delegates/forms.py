@@ -12,6 +12,13 @@ class ProfileForm(forms.ModelForm):
         model = Profile
         fields = PROFILE_FIELDS
         widgets = {
+            "title_rank": forms.TextInput(attrs={"autocomplete": "honorific-prefix"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "job_title": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "country": forms.TextInput(attrs={"autocomplete": "country-name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
             "accessibility_requirements": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {

@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from events.signals import edition_capacity_changed
+from events.signals import edition_capacity_changed, edition_duplicated
 
 from . import services
 
@@ -13,3 +13,9 @@ def promote_on_capacity_change(sender, *, edition, old_capacity, new_capacity, *
     capacity below the confirmed delegates raises ValidationError (the save rolls
     back)."""
     services.edition_capacity_apply(edition=edition)
+
+
+@receiver(edition_duplicated, dispatch_uid="delegates_copy_trusted_domains")
+def copy_trusted_domains(sender, *, source, copy, session_map, **kw):
+    """Next year's edition vets against the same trusted domains."""
+    services.trusted_domains_copy(source=source, target=copy)

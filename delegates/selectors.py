@@ -4,13 +4,21 @@ import datetime as dt
 from collections import Counter
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from events.models import AgendaSession, Edition
+from events.models import AgendaSession, Edition, SessionSpeaker
 
 from . import signals
 from .models import Profile, Registration, TrustedDomain, User
@@ -52,6 +60,67 @@ def registration_closed_reason(
             % {"when": date_format(timezone.localtime(edition.registration_closes_at))}
         )
     return ""
+
+
+def edition_over_reason(*, edition: Edition, now: dt.datetime | None = None) -> str:
+    """Why organisers can no longer add registrations to ``edition`` (archived or
+    ended), or "" when they can (drafts included)."""
+    now = now or timezone.now()
+    if edition.status == Edition.Status.ARCHIVED:
+        return str(
+            _("%(edition)s is archived: registrations can no longer be added.")
+            % {"edition": edition.title}
+        )
+    if edition.end_date < timezone.localdate(now):
+        return str(
+            _("%(edition)s has already ended: registrations can no longer be added.")
+            % {"edition": edition.title}
+        )
+    return ""
+
+
+def user_speaks_at(*, edition: Edition, user: User) -> bool:
+    """The user is linked to a speaker on one of the edition's sessions."""
+    return SessionSpeaker.objects.filter(
+        speaker__user=user, session__edition=edition
+    ).exists()
+
+
+def _speaks_at_published(user: User) -> Exists:
+    return Exists(
+        SessionSpeaker.objects.filter(
+            speaker__user=user, session__edition__status=Edition.Status.PUBLISHED
+        )
+    )
+
+
+def profile_and_speaking(*, user: User) -> tuple[Profile | None, bool]:
+    """The user's profile and whether they speak at a published edition, in one
+    query (the dashboard then loads the sessions only for speakers)."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .select_related("profile")
+        .annotate(speaks=_speaks_at_published(user))
+        .first()
+    )
+    if row is None:
+        return None, False
+    return getattr(row, "profile", None), row.speaks
+
+
+def speaker_sessions(*, user: User) -> list[AgendaSession]:
+    """The sessions of published editions where the user speaks, in time order,
+    with edition and room (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        AgendaSession.objects.filter(
+            speakers__user=user, edition__status=Edition.Status.PUBLISHED
+        )
+        .select_related("edition__series", "room")
+        .order_by("starts_at", "id")
+        .distinct()
+    )
 
 
 def profile_for(*, user: User) -> Profile | None:

@@ -28,6 +28,7 @@ from .models import (
     Profile,
     Registration,
     RegistrationStatusChange,
+    TrustedDomain,
     User,
 )
 
@@ -135,6 +136,13 @@ def _check_open(*, edition: Edition, now: dt.datetime) -> None:
     reason = selectors.registration_closed_reason(edition=edition, now=now)
     if reason:
         raise ValidationError(reason)
+
+
+def _check_not_over(*, edition: Edition, now: dt.datetime) -> None:
+    """Organisers may add people to drafts, but not to an edition that is over."""
+    reason = selectors.edition_over_reason(edition=edition, now=now)
+    if reason:
+        raise ValidationError({"edition": reason})
 
 
 def _reference(edition: Edition, number: int) -> str:
@@ -325,7 +333,14 @@ def _registration_create(
     if category not in Category.values:
         raise ValidationError({"category": _("Choose a valid category.")})
     by_organiser = actor is not None and actor.is_staff and actor.pk != user.pk
-    if category != Category.DELEGATE and not by_organiser:
+    reason = ""
+    if category == Category.DELEGATE and selectors.user_speaks_at(
+        edition=edition, user=user
+    ):
+        # Speakers take no delegate place and need no vetting.
+        category = Category.SPEAKER
+        reason = str(_("Speaker at this edition."))
+    elif category != Category.DELEGATE and not by_organiser:
         raise ValidationError(
             _("Only organisers can add speakers, partners and staff.")
         )
@@ -340,16 +355,21 @@ def _registration_create(
     profile = selectors.profile_for(user=user)
     if not selectors.profile_complete(profile):
         raise ValidationError(_("Please complete your profile before registering."))
-    if not by_organiser:
+    if by_organiser:
+        _check_not_over(edition=edition, now=now)
+    else:
         _check_open(edition=edition, now=now)
-    if Registration.objects.filter(edition=edition, user=user).exists():
+    existing = Registration.objects.filter(edition=edition, user=user).first()
+    if existing is not None and existing.status != Status.CANCELLED:
         raise ValidationError(_already_registered(edition, user))
     trusted = category == Category.DELEGATE and selectors.user_is_trusted(
         edition=edition, user=user
     )
 
     edition, seats = _lock_edition(edition.pk)
-    if not by_organiser:
+    if by_organiser:
+        _check_not_over(edition=edition, now=now)  # again, on the locked row
+    else:
         _check_open(edition=edition, now=now)  # again, on the locked row
     if category == Category.DELEGATE and seats.capacity_synced and seats.places > 0:
         # Capacity rose without the signal (e.g. a bulk update): serve the waiting
@@ -361,6 +381,17 @@ def _registration_create(
         to_status = Status.CONFIRMED if seats.places > 0 else Status.WAITLISTED
     else:
         to_status = Status.PENDING
+    if existing is not None:
+        return _registration_renew(
+            existing,
+            edition,
+            seats,
+            category=category,
+            to_status=to_status,
+            actor=actor or user,
+            reason=reason,
+            now=now,
+        )
     seats.last_number += 1
     user.profile = profile
     registration = Registration(
@@ -377,8 +408,44 @@ def _registration_create(
         seats,
         to_status=to_status,
         actor=actor or user,
+        reason=reason,
         from_status="",
         save_seats=True,
+    )
+
+
+def _registration_renew(
+    registration: Registration,
+    edition: Edition,
+    seats: EditionSeats,
+    *,
+    category: str,
+    to_status: str,
+    actor: User,
+    reason: str,
+    now: dt.datetime,
+) -> Registration:
+    """Register again on the row of a cancelled registration (one per edition and
+    user): same reference, placed as a new registration would be (the waiting list
+    is joined at the back)."""
+    locked = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("user__profile")
+        .get(pk=registration.pk)
+    )
+    if locked.status != Status.CANCELLED:
+        raise ValidationError(_already_registered(edition, locked.user))
+    locked.edition = edition
+    locked.category = category
+    locked.consent_terms = True
+    locked.consented_at = now
+    locked.decline_reason = ""
+    return _transition(
+        locked,
+        seats,
+        to_status=to_status,
+        actor=actor,
+        reason=reason or str(_("Registered again after cancelling.")),
     )
 
 
@@ -494,6 +561,25 @@ def edition_capacity_apply(*, edition: Edition) -> list[Registration]:
             }
         )
     return _promote(locked, seats)
+
+
+@transaction.atomic
+def trusted_domains_copy(*, source: Edition, target: Edition) -> int:
+    """Give ``target`` the trusted email domains of ``source`` (those it lacks);
+    returns how many were added."""
+    have = set(
+        TrustedDomain.objects.filter(edition=target).values_list("domain", flat=True)
+    )
+    added = TrustedDomain.objects.bulk_create(
+        [
+            TrustedDomain(edition=target, domain=domain)
+            for domain in TrustedDomain.objects.filter(edition=source)
+            .order_by("domain")
+            .values_list("domain", flat=True)
+            if domain not in have
+        ]
+    )
+    return len(added)
 
 
 @transaction.atomic

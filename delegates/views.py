@@ -31,6 +31,12 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def dashboard(request):
     registrations = selectors.dashboard_registrations(user=request.user)
+    for registration in registrations:
+        # A cancelled delegate may register again while registration is open.
+        registration.can_register_again = (
+            registration.status == Status.CANCELLED
+            and not selectors.registration_closed_reason(edition=registration.edition)
+        )
     registered = {
         registration.edition_id: registration for registration in registrations
     }
@@ -43,7 +49,7 @@ def dashboard(request):
         .order_by("start_date")
         if edition.pk not in registered
     ]
-    profile = selectors.profile_for(user=request.user)
+    profile, speaks = selectors.profile_and_speaking(user=request.user)
     return render(
         request,
         "delegates/dashboard.html",
@@ -53,6 +59,9 @@ def dashboard(request):
             "profile_complete": selectors.profile_complete(profile),
             "open_editions": open_editions,
             "registrations_by_edition": registered,
+            "speaker_sessions": (
+                selectors.speaker_sessions(user=request.user) if speaks else []
+            ),
         },
     )
 
@@ -117,6 +126,8 @@ def register(request, slug):
     else:
         form = RegistrationForm()
     existing = Registration.objects.filter(edition=edition, user=request.user).first()
+    if existing is not None and existing.status == Status.CANCELLED:
+        existing = None  # cancelled: they may register again
     closed_reason = selectors.registration_closed_reason(edition=edition)
     profile = selectors.profile_for(user=request.user)
     if (
@@ -140,6 +151,7 @@ def register(request, slug):
             "closed_reason": closed_reason,
             "form": form,
             "profile": profile,
+            "profile_complete": selectors.profile_complete(profile),
         },
         status=status,
     )
@@ -191,6 +203,11 @@ def _own_registration(request, reference: str) -> Registration:
 def registration_cancel(request, reference):
     registration = _own_registration(request, reference)
     error = ""
+    cancellable = registration.status in (
+        Status.PENDING,
+        Status.WAITLISTED,
+        Status.CONFIRMED,
+    )
     if request.method == "POST":
         try:
             services.registration_cancel(registration=registration, actor=request.user)
@@ -206,7 +223,17 @@ def registration_cancel(request, reference):
     return render(
         request,
         "delegates/cancel.html",
-        {"registration": registration, "error": error},
+        {
+            "registration": registration,
+            "error": error,
+            "cancellable": cancellable and not error,
+            "can_register_again": (
+                registration.status == Status.CANCELLED
+                and not selectors.registration_closed_reason(
+                    edition=registration.edition
+                )
+            ),
+        },
         status=400 if error else 200,
     )
 

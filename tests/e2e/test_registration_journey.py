@@ -105,7 +105,7 @@ def test_gmail_delegate_is_pending_until_an_organiser_approves(
     row.get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option("approve")
     page.get_by_role("button", name="Go").click()
-    expect(page.get_by_text("1 registration(s) approved.")).to_be_visible()
+    expect(page.get_by_text("1 registration(s) confirmed.")).to_be_visible()
     page.goto(live_server.url + "/")
     _log_out(page)
 
