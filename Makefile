@@ -33,7 +33,7 @@ syslibs:
 	for pkg in $(FONTS); do dpkg -s $$pkg >/dev/null 2>&1 || fonts="$$fonts $$pkg"; done; \
 	if [ -n "$$fonts" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$fonts || true; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$fonts; \
 	  else \
 	    echo "Optional: badges render names in every script with: sudo apt-get install -y$$fonts"; \
 	  fi; \

@@ -12,6 +12,7 @@ admin.site.index_title = "Conference administration"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path(
         "privacy/",
         TemplateView.as_view(template_name="pages/privacy.html"),

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -32,10 +33,16 @@ def _broker_ok() -> bool:
 def healthz(request):
     """Report the database's and (when one is configured) the broker's reachability."""
     checks = {"database": _database_ok()}
-    if settings.CELERY_BROKER_URL:
+    if settings.BROKER_CONFIGURED:
         checks["broker"] = _broker_ok()
     healthy = all(checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@require_GET
+def favicon(request):
+    """Browsers (and the admin) ask for /favicon.ico: point them at our icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

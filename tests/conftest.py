@@ -33,7 +33,9 @@ def _skip_or_fail(variable: str, reason: str) -> None:
 def _redis_url() -> str:
     from django.conf import settings
 
-    return settings.CELERY_BROKER_URL or os.environ.get("REDIS_URL", "")
+    if settings.BROKER_CONFIGURED:
+        return settings.CELERY_BROKER_URL
+    return os.environ.get("REDIS_URL", "")
 
 
 def _redis_reachable() -> bool:

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -60,8 +61,11 @@ def badge_download(request, reference: str):
 @staff_required
 @require_GET
 def checkin_index(request):
-    editions = Edition.objects.select_related("series", "venue").exclude(
-        status=Edition.Status.DRAFT
+    """Published editions that are coming up or ended in the last month (the door
+    and the attendance list afterwards); archived ones are history."""
+    since = timezone.localdate() - timedelta(days=30)
+    editions = Edition.objects.select_related("series", "venue").filter(
+        status=Edition.Status.PUBLISHED, end_date__gte=since
     )
     return render(
         request, "delegates/badges/checkin_index.html", {"editions": editions}

@@ -152,8 +152,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SOCEX <events@socex.exam
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with no broker configured, tasks run eagerly in-process (embedded default).
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default=""))
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+BROKER_CONFIGURED = bool(env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")))
+CELERY_TASK_ALWAYS_EAGER = not BROKER_CONFIGURED
+# Eager tasks still pass through a producer: give them an in-memory one, never a guess.
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL", default=env("REDIS_URL", default="memory://localhost/")
+)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -67,7 +67,7 @@ def test_home_page_introduces_both_series(client):
 
 @pytest.mark.django_db
 def test_healthz_reports_database_up(client, settings):
-    settings.CELERY_BROKER_URL = ""
+    settings.BROKER_CONFIGURED = False
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": True}}
@@ -76,6 +76,7 @@ def test_healthz_reports_database_up(client, settings):
 @pytest.mark.django_db
 def test_healthz_answers_503_when_broker_unreachable(client, settings, monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    settings.BROKER_CONFIGURED = True
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     response = client.get("/healthz")
@@ -142,3 +143,9 @@ def test_privacy_and_terms_pages_are_linked_from_every_page(client, url, heading
     assert f"<h1>{heading}</h1>" in response.content.decode()
     home = client.get(reverse("events:home")).content.decode()
     assert f'href="{url}"' in home
+
+
+def test_favicon_ico_points_at_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"

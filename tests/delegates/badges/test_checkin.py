@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 import threading
 
@@ -10,6 +11,7 @@ from delegates.badges.models import CheckIn
 from delegates.badges.services import check_in_record
 from delegates.badges.tokens import token_for
 from delegates.models import Registration
+from events.models import Edition
 from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
@@ -213,3 +215,22 @@ def test_check_in_at_two_doors_at_once_records_one(badge_edition, make_registrat
 
     assert sorted(outcomes) == ["already", "already", "already", "checked_in"]
     assert CheckIn.objects.filter(registration=registration).count() == 1
+
+
+def test_checkin_index_lists_current_editions_not_archived_or_drafts(client, organiser):
+    current = EditionFactory(title="Economic Crime 2027 door")
+    EditionFactory(title="Strategic 2019 history", status=Edition.Status.ARCHIVED)
+    EditionFactory(title="Next year draft", status=Edition.Status.DRAFT)
+    EditionFactory(
+        title="Long past",
+        start_date=dt.date(2019, 5, 22),
+        end_date=dt.date(2019, 5, 23),
+        registration_opens_at=None,
+        registration_closes_at=None,
+        workshop_selection_closes_at=None,
+    )
+    client.force_login(organiser)
+    content = client.get(reverse("badges:checkin_index")).content.decode()
+    assert current.title in content
+    for title in ("Strategic 2019 history", "Next year draft", "Long past"):
+        assert title not in content
