@@ -224,6 +224,24 @@ def _demo_delegate(edition: Edition) -> None:
     )
 
 
+def _waitlist_into_the_past(edition: Edition) -> None:
+    """Repair demo data loaded by an earlier version, whose waiters joined "in the
+    future" and so queued behind anyone registering later: move them, in order,
+    just before the earliest waiter in the past."""
+    now = timezone.now()
+    queue = Registration.objects.filter(
+        edition=edition, status=Registration.Status.WAITLISTED
+    )
+    future = list(queue.filter(waitlisted_at__gt=now).order_by("waitlisted_at", "id"))
+    if not future:
+        return
+    earliest = queue.filter(waitlisted_at__lte=now).order_by("waitlisted_at").first()
+    base = min(now, earliest.waitlisted_at) if earliest else now
+    for index, registration in enumerate(future):
+        registration.waitlisted_at = base - dt.timedelta(seconds=len(future) - index)
+    Registration.objects.bulk_update(future, ["waitlisted_at"])
+
+
 def load(*, stdout) -> None:
     editions = _trust_domains()
     edition = next((e for e in editions if e.slug == ECONOMIC), None)
@@ -231,6 +249,7 @@ def load(*, stdout) -> None:
         stdout.write("No economic-crime-2027 edition: demo registrations skipped.")
         return
     _demo_delegate(edition)
+    _waitlist_into_the_past(edition)
 
     total = CONFIRMED - 1 + WAITLISTED + PENDING
     people = list(itertools.islice(_people(), total))

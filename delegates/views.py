@@ -152,6 +152,11 @@ def register(request, slug):
             "form": form,
             "profile": profile,
             "profile_complete": selectors.profile_complete(profile),
+            "speaks": (
+                existing is None
+                and not closed_reason
+                and selectors.user_speaks_at(edition=edition, user=request.user)
+            ),
         },
         status=status,
     )

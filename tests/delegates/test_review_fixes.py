@@ -74,6 +74,26 @@ def test_demo_waitlist_is_in_the_past_and_newcomers_join_behind_it(make_delegate
     assert Registration.objects.get(pk=queue[0].pk).status == Status.CONFIRMED
 
 
+def test_demo_load_repairs_a_waiting_list_loaded_in_the_future():
+    from events import demo as events_demo
+
+    out = io.StringIO()
+    demo.load(stdout=out)
+    events_demo.load(stdout=out)
+    demo_registrations.load(stdout=out)
+    edition = Edition.objects.get(slug="economic-crime-2027")
+    queue = list(selectors.waitlist_queue(edition=edition))
+    for n, registration in enumerate(queue):  # as the old demo wrote them
+        registration.waitlisted_at = timezone.now() + dt.timedelta(minutes=n + 1)
+    Registration.objects.bulk_update(queue, ["waitlisted_at"])
+
+    demo_registrations.load(stdout=out)
+
+    repaired = list(selectors.waitlist_queue(edition=edition))
+    assert [r.pk for r in repaired] == [r.pk for r in queue]
+    assert all(r.waitlisted_at < timezone.now() for r in repaired)
+
+
 # 2. allauth emails through the outbox keep the site's name ------------------------
 
 
@@ -164,6 +184,8 @@ def test_speaker_registering_for_their_edition_is_a_confirmed_speaker(
     _register(edition, make_delegate("full@police.uk"))  # the one delegate place
     user, _session = _speaking_user(edition)  # gmail-like domain: not trusted
     client.force_login(user)
+    page = client.get(reverse("delegates:register", args=[edition.slug]))
+    assert "registered as a speaker" in page.content.decode()
 
     response = client.post(
         reverse("delegates:register", args=[edition.slug]), {"consent_terms": "on"}

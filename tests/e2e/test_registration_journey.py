@@ -113,3 +113,33 @@ def test_gmail_delegate_is_pending_until_an_organiser_approves(
     expect(page.locator(".registration-status")).to_have_text("Confirmed")
     confirmation = next(m for m in mail.outbox if m.subject.startswith("Confirmed:"))
     assert confirmation.to == ["jo.bloggs@gmail.com"]
+
+
+def test_delegate_cancels_then_registers_again(live_server, page: Page, edition):
+    delegate = UserFactory(email="jo.bloggs@police.uk", verified=True)
+    ProfileFactory(user=delegate, first_name="Jo", last_name="Bloggs")
+
+    _log_in(page, live_server, delegate.email)
+    page.goto(live_server.url + edition.get_absolute_url())
+    page.get_by_role("link", name=re.compile(r"^Register")).first.click()
+    page.get_by_label(re.compile("I agree to the terms")).check()
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator(".registration-status")).to_have_text("Confirmed")
+
+    page.get_by_role("link", name=re.compile("^Cancel registration")).click()
+    page.get_by_role("button", name="Cancel my registration").click()
+    expect(page.locator(".registration-status")).to_have_text("Cancelled")
+    reference = Registration.objects.get(user=delegate).reference
+    page.goto(live_server.url + f"/my/registrations/{reference}/cancel/")
+    expect(page.get_by_role("button", name="Cancel my registration")).to_have_count(0)
+
+    page.get_by_role("link", name=re.compile("^Register again")).click()
+    page.get_by_label(re.compile("I agree to the terms")).check()
+    page.get_by_role("button", name="Register").click()
+
+    expect(page.get_by_text("You are confirmed for")).to_be_visible()
+    expect(page.locator(".registration-status")).to_have_text("Confirmed")
+    expect(page.locator(".registration-reference")).to_have_text(reference)
+    assert Registration.objects.filter(user=delegate).count() == 1
+    subjects = [m.subject for m in mail.outbox if m.to == [delegate.email]]
+    assert sum(s.startswith("Confirmed:") for s in subjects) == 2
