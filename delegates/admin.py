@@ -149,6 +149,13 @@ class RegistrationAddForm(forms.ModelForm):
         model = Registration
         fields = ["edition", "user", "category", "consent_terms"]
 
+    def _get_validation_exclusions(self):
+        # Uniqueness per edition and user is clean()'s and the service's: a
+        # cancelled registration is reused, not duplicated.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("user")
+        return exclude
+
     def clean(self):
         data = super().clean()
         edition, user = data.get("edition"), data.get("user")
@@ -158,7 +165,11 @@ class RegistrationAddForm(forms.ModelForm):
                 self.add_error("edition", reason)
                 return data
         if edition and user:
-            if Registration.objects.filter(edition=edition, user=user).exists():
+            if (
+                Registration.objects.filter(edition=edition, user=user)
+                .exclude(status=Registration.Status.CANCELLED)  # may come back
+                .exists()
+            ):
                 raise ValidationError(
                     _("%(user)s is already registered for %(edition)s.")
                     % {"user": user, "edition": edition}

@@ -420,6 +420,40 @@ def test_register_again_after_cancel_when_closed_is_refused(edition, make_delega
     assert Registration.objects.get(pk=registration.pk).status == Status.CANCELLED
 
 
+def test_admin_adds_back_a_cancelled_person_on_the_same_row(
+    organiser_client, edition, make_delegate
+):
+    user = make_delegate("back@gmail.com")
+    registration = _register(edition, user)
+    services.registration_cancel(registration=registration, actor=user)
+
+    response = _add(organiser_client, edition, user, category="partner")
+
+    assert response.status_code == 302
+    again = Registration.objects.get(user=user)
+    assert (again.pk, again.category, again.status) == (
+        registration.pk,
+        Category.PARTNER,
+        Status.CONFIRMED,
+    )
+    assert again.status_changes.order_by("id").last().actor == (
+        organiser_client.organiser
+    )
+
+
+def test_admin_add_of_a_registered_person_is_a_form_error(
+    organiser_client, edition, make_delegate
+):
+    user = make_delegate("here@police.uk")
+    registration = _register(edition, user)
+
+    response = _add(organiser_client, edition, user)
+
+    assert response.status_code == 200
+    assert "is already registered for" in response.content.decode()
+    assert Registration.objects.get().category == registration.category
+
+
 def test_cancel_page_of_a_cancelled_registration_offers_no_cancel(
     client, edition, make_delegate
 ):
