@@ -25,6 +25,11 @@ def registration_state(context, edition) -> dict:
             registration = Registration.objects.filter(
                 edition=edition, user=user
             ).first()
+    if (
+        registration is not None
+        and registration.status == Registration.Status.CANCELLED
+    ):
+        registration = None  # a cancelled delegate may register again
     return {
         "registration": registration,
         "closed": registration_closed_reason(edition=edition),

@@ -15,7 +15,11 @@ from events.models import Edition
 from events.services import edition_duplicate
 from socex.mail.models import OutboxEmail
 from tests.factories.accounts import StaffFactory, UserFactory
-from tests.factories.delegates import ProfileFactory, TrustedDomainFactory
+from tests.factories.delegates import (
+    ProfileFactory,
+    RegistrationFactory,
+    TrustedDomainFactory,
+)
 from tests.factories.events import (
     AgendaSessionFactory,
     EditionFactory,
@@ -583,3 +587,11 @@ def test_duplicated_edition_keeps_the_trusted_domains(edition, make_delegate):
     copy.registration_opens_at = None
     copy.save()
     assert _register(copy, make_delegate("a@police.uk")).status == Status.CONFIRMED
+
+
+def test_register_button_offers_registering_again_after_cancelling(client):
+    registration = RegistrationFactory(status=Registration.Status.CANCELLED)
+    client.force_login(registration.user)
+    content = client.get(registration.edition.get_absolute_url()).content.decode()
+    assert "Registered: Cancelled" not in content
+    assert f'href="/my/register/{registration.edition.slug}/"' in content
