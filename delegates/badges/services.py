@@ -71,14 +71,16 @@ def _new_badge(registration: Registration) -> Badge:
     raise RuntimeError("Could not create a unique badge key")  # pragma: no cover
 
 
-@transaction.atomic
+# No savepoint of their own: they join the caller's transaction (a workshop save or a
+# registration change holds locks meanwhile, so every statement saved counts).
+@transaction.atomic(savepoint=False)
 def badge_ensure(*, registration: Registration) -> Badge:
     """The registration's badge row (and so its check-in token), made if missing."""
     badge = Badge.objects.filter(registration=registration).first()
     return badge or _new_badge(registration)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def badge_schedule_render(*, registration: Registration) -> None:
     """Render the badge after commit if the registration is confirmed.
 
