@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, F, When
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from delegates.badges.services import badge_schedule_render
@@ -650,12 +650,29 @@ def _allocation_inputs(edition: Edition):
     return registrations, workshops, runs
 
 
+def _require_ranked(settings: WorkshopSettings) -> None:
+    if settings.mode != WorkshopSettings.Mode.RANKED:
+        raise ValidationError(
+            _(
+                "%(edition)s uses live choice: delegates choose their own workshops, "
+                "so there is nothing to allocate. Switch it to ranked preferences "
+                "before anyone has chosen to allocate instead."
+            )
+            % {"edition": settings.edition}
+        )
+
+
 @transaction.atomic
 def allocation_run(
     *, edition: Edition, seed: int | None = None, actor=None
 ) -> Allocation:
-    """Solve the allocation exactly and store it as a draft with its report."""
+    """Solve the allocation exactly and store it as a draft with its report.
+
+    Only for an edition in ranked-preference mode: in live choice, delegates' own
+    choices are theirs. A draft may be run while delegates still rank (to preview).
+    """
     settings = settings_for(edition)
+    _require_ranked(settings)
     n = settings.workshops_per_delegate
     if seed is None:
         seed = random.SystemRandom().randrange(1, 2**31)
@@ -758,6 +775,28 @@ def allocation_publish(*, allocation: Allocation, actor=None) -> Allocation:
     if allocation.status != Allocation.Status.DRAFT:
         raise ValidationError(_("Only a draft allocation can be published."))
     edition = allocation.edition
+    _require_ranked(settings_for(edition))
+    deadline = edition.workshop_selection_closes_at
+    if deadline and timezone.now() < deadline:
+        raise ValidationError(
+            _(
+                "Delegates can still rank their workshops until %(deadline)s: publish "
+                "after that, or bring the workshop deadline forward on the edition "
+                "first (then run the allocation again)."
+            )
+            % {
+                "deadline": formats.date_format(
+                    timezone.localtime(deadline), "j F Y H:i"
+                )
+            }
+        )
+    if deadline and allocation.created_at < deadline:
+        raise ValidationError(
+            _(
+                "This draft was made while delegates could still change their "
+                "rankings: run the allocation again and publish the new draft."
+            )
+        )
     runs = _lock_runs(
         WorkshopRun.objects.filter(workshop__edition=edition).values_list(
             "pk", flat=True

@@ -99,3 +99,11 @@ def workshop_grid(
             ]
         )
     return grid
+
+
+def close_ranking(edition) -> None:
+    """Move the edition's workshop deadline a minute into the past (ranking is over)."""
+    edition.workshop_selection_closes_at = timezone.now() - dt.timedelta(minutes=1)
+    type(edition).objects.filter(pk=edition.pk).update(
+        workshop_selection_closes_at=edition.workshop_selection_closes_at
+    )

@@ -6,7 +6,7 @@ from events.signals import edition_duplicated
 from tests.factories.accounts import StaffFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
-from tests.factories.workshops import workshop_grid
+from tests.factories.workshops import close_ranking, workshop_grid
 from workshops import services
 from workshops.models import (
     Allocation,
@@ -186,6 +186,7 @@ def test_run_capacity_change_in_admin_goes_through_service(staff_client, edition
 def test_allocate_action_then_publish(staff_client, edition):
     workshop_grid(edition, mode=WorkshopSettings.Mode.RANKED)
     RegistrationFactory(edition=edition)
+    close_ranking(edition)
     settings_obj = WorkshopSettings.objects.get(edition=edition)
     response = staff_client.post(
         reverse("admin:workshops_workshopsettings_changelist"),

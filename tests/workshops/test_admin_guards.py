@@ -1,14 +1,17 @@
 """Organisers' mistakes in the workshops admin get a message, never a 500."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
+from events.models import Edition
 from tests.factories.accounts import StaffFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
 from workshops import services
-from workshops.models import WorkshopChoice, WorkshopRun, WorkshopSettings
+from workshops.models import Allocation, WorkshopChoice, WorkshopRun, WorkshopSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +94,41 @@ def test_change_page_with_a_garbage_id_is_not_a_server_error(staff_client, name)
     response = staff_client.get(url)
     assert response.status_code in (302, 404)
     assert not WorkshopRun.objects.exists()
+
+
+def test_allocate_on_a_live_choice_edition_is_refused_and_keeps_choices(
+    staff_client, edition
+):
+    grid = workshop_grid(edition)
+    registration = RegistrationFactory(edition=edition)
+    services.workshop_choices_set(
+        registration=registration, run_ids=[block[0].pk for block in grid]
+    )
+    row = WorkshopSettings.objects.get(edition=edition)
+    response = staff_client.post(
+        reverse("admin:workshops_workshopsettings_changelist"),
+        {"action": "allocate", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    assert "uses live choice" in response.content.decode()
+    assert not Allocation.objects.exists()
+    assert WorkshopChoice.objects.filter(registration=registration).count() == 4
+
+
+def test_publishing_while_delegates_can_still_rank_is_refused(edition):
+    workshop_grid(edition, mode=WorkshopSettings.Mode.RANKED)
+    RegistrationFactory(edition=edition)
+    allocation = services.allocation_run(edition=edition, seed=3)
+    with pytest.raises(ValidationError, match="can still rank their workshops"):
+        services.allocation_publish(allocation=allocation)
+    # The deadline passes (now): the draft made before it is stale; a new one publishes.
+    Edition.objects.filter(pk=edition.pk).update(
+        workshop_selection_closes_at=timezone.now()
+    )
+    with pytest.raises(ValidationError, match="run the allocation again"):
+        services.allocation_publish(allocation=allocation)
+    fresh = services.allocation_run(edition=edition, seed=3)
+    services.allocation_publish(allocation=fresh)
+    fresh.refresh_from_db()
+    assert fresh.status == Allocation.Status.PUBLISHED
+    assert WorkshopChoice.objects.count() == 4

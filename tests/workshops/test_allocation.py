@@ -8,7 +8,11 @@ from django.core.exceptions import ValidationError
 from tests.factories.accounts import StaffFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
-from tests.factories.workshops import WorkshopRunFactory, workshop_grid
+from tests.factories.workshops import (
+    WorkshopRunFactory,
+    close_ranking,
+    workshop_grid,
+)
 from workshops import allocation as solver
 from workshops import services
 from workshops.models import (
@@ -133,6 +137,7 @@ def test_allocation_run_reports_and_publish_emails(
         order = workshops[i % 2 :] + workshops[: i % 2]
         services.workshop_preferences_set(registration=registration, workshop_ids=order)
     staff = StaffFactory()
+    close_ranking(edition)
     allocation = services.allocation_run(edition=edition, seed=11, actor=staff)
     report = allocation.report
     assert report["seed"] == 11
@@ -197,6 +202,7 @@ def test_allocation_gives_top_choices_when_rooms_allow(db):
 def test_publish_opens_window_for_delegate_confirmed_after_run(ranked_edition):
     edition, _grid = ranked_edition
     RegistrationFactory(edition=edition)
+    close_ranking(edition)
     allocation = services.allocation_run(edition=edition, seed=2)
     late = RegistrationFactory(edition=edition)
     services.allocation_publish(allocation=allocation)
@@ -210,6 +216,7 @@ def test_allocation_with_a_repeated_workshop(db):
     grid = workshop_grid(edition, capacity=4, mode=WorkshopSettings.Mode.RANKED)
     WorkshopRunFactory(workshop=grid[0][0].workshop, block=grid[1][0].block, capacity=4)
     registrations = [RegistrationFactory(edition=edition) for _ in range(6)]
+    close_ranking(edition)
     allocation = services.allocation_run(edition=edition, seed=9)
     services.allocation_publish(allocation=allocation)
     for registration in registrations:
