@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from events.ics import session_location, session_uid
 from events.models import AgendaSession, Edition, SessionSpeaker
 
 from . import signals
@@ -239,13 +240,9 @@ def registration_agenda_items(*, registration: Registration) -> list[dict]:
             "starts_at": session.starts_at,
             "ends_at": session.ends_at,
             "title": session.title,
-            "location": (
-                f"{session.room.name}, {edition.venue.name}"
-                if session.room and edition.venue
-                else (edition.venue.name if edition.venue else "")
-            ),
+            "location": session_location(session, edition),
             "description": session.description,
-            "uid": f"session-{session.pk}@socex",
+            "uid": session_uid(session),
         }
         for session in AgendaSession.objects.filter(edition=edition)
         .exclude(kind=AgendaSession.Kind.WORKSHOP_BLOCK)

@@ -13,7 +13,15 @@ from events.models import AgendaSession, Edition
 PRODID = "-//SOCEX//Serious and Organised Crime Exchange//EN"
 
 
-def _location(session: AgendaSession, edition: Edition) -> str:
+def session_uid(session: AgendaSession) -> str:
+    """The session's iCalendar UID, the same in every feed, so a calendar that imports
+    both the public agenda and a personal one keeps one copy of each session."""
+    host = urlsplit(settings.SITE_URL).hostname or "socex"
+    return f"socex-session-{session.pk}@{host}"
+
+
+def session_location(session: AgendaSession, edition: Edition) -> str:
+    """Room, venue, town and postcode, as far as they are known."""
     parts = []
     if session.room:
         parts.append(session.room.name)
@@ -24,8 +32,7 @@ def _location(session: AgendaSession, edition: Edition) -> str:
 
 def _event(session: AgendaSession, edition: Edition, stamp) -> Event:
     event = Event()
-    host = urlsplit(settings.SITE_URL).hostname or "socex"
-    event.add("uid", f"socex-session-{session.pk}@{host}")
+    event.add("uid", session_uid(session))
     event.add("dtstamp", stamp)
     event.add("dtstart", session.starts_at.astimezone(dt.UTC))
     event.add("dtend", session.ends_at.astimezone(dt.UTC))
@@ -36,7 +43,7 @@ def _event(session: AgendaSession, edition: Edition, stamp) -> Event:
         description = f"{description}\n\n{', '.join(speakers)}".strip()
     if description:
         event.add("description", description)
-    location = _location(session, edition)
+    location = session_location(session, edition)
     if location:
         event.add("location", location)
     event.add("categories", [session.get_kind_display()])
