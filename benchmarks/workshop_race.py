@@ -15,8 +15,9 @@ Builds an edition with eight workshops in four blocks (two runs per block, rooms
 10 % more delegates than there are, so the popular runs fill up), 400 confirmed
 delegates and their logged-in sessions (created beforehand). After warming each
 worker with a few saves in another edition, every delegate POSTs four choices once,
-skewed towards the popular workshops (70 % want run 0 of each block). A refusal because a run filled meanwhile (HTTP 400 naming the run) is
-the intended outcome and counted apart; an error is anything else (a 5xx, another
+skewed towards the popular workshops (70 % want run 0 of each block). A refusal
+because a run filled meanwhile (HTTP 400 naming the run) is the intended outcome and
+counted apart; an error is anything else (a 5xx, another
 400, a timeout, a refused connection) or a saved delegate whose seats are missing.
 Afterwards every run is checked: choices never above capacity, and the seat counter
 equal to the rows; ``overbooked`` counts the runs that fail.
