@@ -1,7 +1,7 @@
 """Public page rendering: the edition page against a page that is only base.html.
 
 Run: ``.venv/bin/python benchmarks/pages.py [--requests 300]`` with DATABASE_URL
-pointing at PostgreSQL (default postgres://postgres@127.0.0.1:5432/socex_ev; the
+pointing at PostgreSQL (default postgres://postgres@127.0.0.1:5432/socex; the
 benchmark creates and drops its own database ``bench_pages_<pid>`` there).
 
 Builds one published edition with 60 sessions, 30 speakers and 10 partners, then
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_ev")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socex.settings.test")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 

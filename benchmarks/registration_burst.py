@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/registration_burst.py [--clients 16]`` with
 DATABASE_URL pointing at PostgreSQL (default
-postgres://postgres@127.0.0.1:5432/socex_dl_bench, created and migrated if missing)
+postgres://postgres@127.0.0.1:5432/socex_bench, created and migrated if missing)
 and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
 
 1. Creates a published edition open for registration, capacity 400, trusting
@@ -40,9 +40,7 @@ from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_dl_bench"
-)
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
 os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.registration_burst_settings"
 os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/workshop_race.py [--clients 16]`` with
 DATABASE_URL pointing at PostgreSQL (default postgres://postgres@127.0.0.1:5432/
-socex_ws; the benchmark creates and drops its own database ``bench_ws_<pid>`` there).
+socex; the benchmark creates and drops its own database ``bench_ws_<pid>`` there).
 
 Set up like ``registration_burst.py`` so the two compare: gunicorn with 4 sync
 workers, persistent database connections (CONN_MAX_AGE=60), ``--clients`` client
@@ -48,7 +48,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BASE_URL = os.environ.get(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_ws"
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex"
 ).rsplit("/", 1)[0]
 DB_NAME = f"bench_ws_{os.getpid()}"
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
