@@ -57,16 +57,16 @@ def seat_statements():
     return 1 if connection.vendor == "postgresql" else 2
 
 
-@pytest.mark.parametrize(("previous", "most"), [(False, 20), (True, 18)])
+@pytest.mark.parametrize(("previous", "most"), [(False, 16), (True, 14)])
 def test_choose_post_query_count_is_small(
     client, grid, registration, previous, most, django_assert_max_num_queries
 ):
     # 30 queries for a replacement before the save path was tightened. What is
     # left: session and user (middleware), the registration with its choice state,
     # blocks and runs (the form), then the service: registration lock, current
-    # choices, delete, insert, outbox row, badge (one read and two savepoints of the
-    # badge service; a first save also creates the badge) and one statement for
-    # the seats.
+    # choices, delete, insert, outbox row, badge (one read, joining the caller's
+    # transaction; a first save also creates the badge) and one statement for the
+    # seats.
     if previous:
         services.workshop_choices_set(
             registration=registration, run_ids=column(grid, 1)
