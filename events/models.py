@@ -72,6 +72,13 @@ class Venue(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:venue", kwargs={"slug": self.slug})
 
+    @property
+    def one_line_address(self) -> str:
+        """The address on one line (for plain-text emails and calendar entries)."""
+        return ", ".join(
+            line.strip() for line in self.address.splitlines() if line.strip()
+        )
+
 
 class Room(models.Model):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="rooms")

@@ -179,6 +179,36 @@ class WorkshopRun(models.Model):
             self.capacity = self.room.capacity
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        workshop = self.workshop if self.workshop_id else None
+        if workshop and self.block_id and self.block.edition_id != workshop.edition_id:
+            errors["block"] = _(
+                "Choose a workshop block of this workshop's conference."
+            )
+        if workshop and self.room_id:
+            venue_id = workshop.edition.venue_id
+            if venue_id and self.room.venue_id != venue_id:
+                errors["room"] = _("Choose a room at this conference's venue.")
+        if self.capacity is None and not self.room_id:
+            errors["capacity"] = _(
+                "Give a capacity, or choose a room to use its capacity."
+            )
+        if self.pk and self.block_id:
+            before = (
+                WorkshopRun.objects.filter(pk=self.pk)
+                .values("block_id", "seats_taken")
+                .first()
+            )
+            if before and before["block_id"] != self.block_id and before["seats_taken"]:
+                errors["block"] = _(
+                    "Delegates hold seats in this run, so it cannot move to another "
+                    "block: their other workshops would clash. Move them out first."
+                )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def places_left(self) -> int:
         return max((self.capacity or 0) - self.seats_taken, 0)

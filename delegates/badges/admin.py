@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from events.models import Edition
 
@@ -192,7 +193,12 @@ class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    _("Printing %(count)s badges.") % {"count": job.total},
+                    ngettext(
+                        "Printing %(count)s badge.",
+                        "Printing %(count)s badges.",
+                        job.total,
+                    )
+                    % {"count": job.total},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(

@@ -613,3 +613,20 @@ def test_personal_and_public_calendars_share_session_uids(client):
     )
     public = uids(reverse("events:edition_ics", kwargs={"slug": session.edition.slug}))
     assert personal == public == {f"socex-session-{session.pk}@127.0.0.1"}
+
+
+def test_plain_text_event_details_put_a_multiline_address_on_one_line():
+    from django.template.loader import render_to_string
+
+    registration = RegistrationFactory()
+    venue = registration.edition.venue
+    venue.address = "University Park\nBeeston Lane"
+    text = render_to_string(
+        "emails/_event_details.txt",
+        {"edition": registration.edition, "venue": venue, "registration": registration},
+    )
+    assert "{{" not in text and "}}" not in text
+    assert (
+        f"Venue:     {venue.name}, University Park, Beeston Lane, {venue.town} "
+        f"{venue.postcode}" in text
+    )

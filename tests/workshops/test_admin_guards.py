@@ -132,3 +132,62 @@ def test_publishing_while_delegates_can_still_rank_is_refused(edition):
     fresh.refresh_from_db()
     assert fresh.status == Allocation.Status.PUBLISHED
     assert WorkshopChoice.objects.count() == 4
+
+
+def test_run_with_seats_cannot_move_to_another_block_from_the_workshop_page(
+    staff_client, edition
+):
+    grid = workshop_grid(edition)
+    registration = RegistrationFactory(edition=edition)
+    services.workshop_choices_set(
+        registration=registration, run_ids=[block[0].pk for block in grid]
+    )
+    run = grid[0][0]
+    other_block = grid[2][0].block
+    url = reverse("admin:workshops_workshop_change", args=[run.workshop_id])
+    response = staff_client.post(
+        url,
+        {
+            "edition": edition.pk,
+            "title": run.workshop.title,
+            "summary": run.workshop.summary,
+            "published": "on",
+            "order": run.workshop.order,
+            "runs-TOTAL_FORMS": 1,
+            "runs-INITIAL_FORMS": 1,
+            "runs-MIN_NUM_FORMS": 0,
+            "runs-MAX_NUM_FORMS": 1000,
+            "runs-0-id": run.pk,
+            "runs-0-workshop": run.workshop_id,
+            "runs-0-block": other_block.pk,
+            "runs-0-room": run.room_id or "",
+            "runs-0-capacity": run.capacity,
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot move to another block" in response.content.decode()
+    run.refresh_from_db()
+    assert run.block_id == grid[0][0].block_id
+    assert WorkshopChoice.objects.get(registration=registration, run=run).block_id == (
+        run.block_id
+    )
+
+
+def test_adding_a_run_without_room_or_capacity_is_a_form_error(staff_client, edition):
+    grid = workshop_grid(edition)
+    other = EditionFactory()
+    foreign_block = workshop_grid(other)[0][0].block
+    workshop = grid[0][0].workshop
+    url = reverse("admin:workshops_workshoprun_add")
+    response = staff_client.post(
+        url, {"workshop": workshop.pk, "block": grid[1][0].block_id, "room": ""}
+    )
+    assert response.status_code == 200
+    assert "Give a capacity, or choose a room" in response.content.decode()
+    response = staff_client.post(
+        url,
+        {"workshop": workshop.pk, "block": foreign_block.pk, "room": "", "capacity": 5},
+    )
+    assert response.status_code == 200
+    assert "Choose a workshop block of this workshop" in response.content.decode()
+    assert WorkshopRun.objects.filter(workshop=workshop).count() == 1

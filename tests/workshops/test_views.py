@@ -252,3 +252,21 @@ def test_personal_ics_includes_workshops(client, grid, registration):
     for block in grid:
         assert f"Workshop: {block[0].workshop.title}" in body
     assert f"workshop-run-{grid[0][0].pk}-reg-{registration.pk}@socex" in body
+
+
+@pytest.mark.django_db
+def test_dashboard_asks_only_delegates_to_choose_workshops(client):
+    edition = EditionFactory()
+    workshop_grid(edition)
+    speaker = RegistrationFactory(
+        edition=edition, category=Registration.Category.SPEAKER
+    )
+    delegate = RegistrationFactory(edition=edition)
+    client.force_login(speaker.user)
+    assert (
+        "Your workshops"
+        not in client.get(reverse("delegates:dashboard")).content.decode()
+    )
+    client.force_login(delegate.user)
+    content = client.get(reverse("delegates:dashboard")).content.decode()
+    assert "You have not chosen your 4 workshops yet." in content
