@@ -243,17 +243,22 @@ def registration_cancel(request, reference):
     )
 
 
+def _agenda_unavailable(request, registration):
+    """Only a confirmed place has an agenda: say why, as a 404."""
+    return render(
+        request,
+        "delegates/agenda_unavailable.html",
+        {"registration": registration},
+        status=404,
+    )
+
+
 @login_required
 def agenda(request, reference):
     """The delegate's personal agenda as a page, grouped by day."""
     registration = _own_registration(request, reference)
     if registration.status != Status.CONFIRMED:
-        return render(
-            request,
-            "delegates/agenda_unavailable.html",
-            {"registration": registration},
-            status=404,
-        )
+        return _agenda_unavailable(request, registration)
     days: dict = {}
     for item in selectors.registration_agenda_items(registration=registration):
         day = timezone.localtime(item["starts_at"]).date()
@@ -269,12 +274,7 @@ def agenda(request, reference):
 def agenda_ics(request, reference):
     registration = _own_registration(request, reference)
     if registration.status != Status.CONFIRMED:
-        return render(
-            request,
-            "delegates/agenda_unavailable.html",
-            {"registration": registration},
-            status=404,
-        )
+        return _agenda_unavailable(request, registration)
     items = selectors.registration_agenda_items(registration=registration)
     response = HttpResponse(
         ics.agenda_calendar(registration=registration, items=items),
