@@ -29,9 +29,7 @@ import os
 import queue
 import secrets
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -40,6 +38,9 @@ from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.gunicorn_server import free_port, start_gunicorn  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
 os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.registration_burst_settings"
@@ -168,48 +169,6 @@ def setup(run: str):
         keys.append(session.session_key)
     connection.close()
     return edition.slug, keys
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "socex.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--chdir",
-        str(ROOT),
-        "--workers",
-        str(workers),
-        # Sync workers accept a connection only when free, so waiting requests
-        # queue fairly in the kernel's backlog rather than behind one busy worker.
-        *(
-            ["--worker-class", "sync"]
-            if threads == 1
-            else ["--worker-class", "gthread", "--threads", str(threads)]
-        ),
-        "--log-level",
-        "warning",
-        "--timeout",
-        "60",
-    ]
-    server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("gunicorn did not start")
 
 
 def post(conn, path: str, session_key: str, body: dict) -> int:

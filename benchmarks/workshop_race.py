@@ -34,7 +34,6 @@ import http.client
 import os
 import queue
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.gunicorn_server import free_port, start_gunicorn  # noqa: E402
+
 BASE_URL = os.environ.get(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex"
 ).rsplit("/", 1)[0]
@@ -73,12 +75,6 @@ TITLES = [
 def admin_sql(sql: str) -> None:
     with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as conn:
         conn.execute(sql)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build(delegates: int, seed: int, warmup: int):
@@ -202,51 +198,6 @@ def closed_loop(port: int, clients: int, posts: list[dict]) -> tuple[list, float
     return results, time.perf_counter() - began
 
 
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    # As in production: the request queues its emails and badge renders to the
-    # broker (our own Redis database) and returns; workers deliver later.
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "socex.settings.local",
-        "DEBUG": "False",
-        "CELERY_BROKER_URL": BROKER_URL,
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "socex.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            # Sync workers accept a connection only when free, so waiting requests
-            # queue fairly in the kernel's backlog rather than behind one busy worker.
-            *(
-                ["--worker-class", "sync"]
-                if threads == 1
-                else ["--worker-class", "gthread", "--threads", str(threads)]
-            ),
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    return server
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delegates", type=int, default=400)
@@ -270,7 +221,20 @@ def main() -> None:
         connection.close()
 
         port = free_port()
-        server = start_gunicorn(port, args.workers, args.threads)
+        # As in production: the request queues its emails and badge renders to the
+        # broker (our own Redis database) and returns; workers deliver later.
+        server = start_gunicorn(
+            port,
+            args.workers,
+            args.threads,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "socex.settings.local",
+                "DEBUG": "False",
+                "CELERY_BROKER_URL": BROKER_URL,
+            },
+            timeout=120,
+        )
         # Warm every worker on the real path (view, templates, broker connection)
         # with saves in another edition, as a running site would be.
         closed_loop(port, args.workers, warm)
