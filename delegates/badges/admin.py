@@ -257,11 +257,7 @@ class BadgeAdmin(PrivateFileMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Make the selected badges again"))
     def render_again(self, request, queryset):
-        count = 0
-        for badge in queryset.select_related("registration"):
-            Badge.objects.filter(pk=badge.pk).update(content_hash="")
-            services.badge_schedule_render(registration=badge.registration)
-            count += 1
+        count = services.badges_render_again(badges=queryset)
         self.message_user(
             request, _("%(count)s badges queued.") % {"count": count}, messages.SUCCESS
         )

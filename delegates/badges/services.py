@@ -95,6 +95,17 @@ def badge_schedule_render(*, registration: Registration) -> None:
     enqueue_on_commit(badge_render_task, registration_id=registration.pk)
 
 
+@transaction.atomic
+def badges_render_again(*, badges) -> int:
+    """Forget the content hash of ``badges`` so each is rendered anew (after commit),
+    e.g. once a template or font changed. Returns how many were queued."""
+    badges = list(badges.select_related("registration"))
+    Badge.objects.filter(pk__in=[badge.pk for badge in badges]).update(content_hash="")
+    for badge in badges:
+        badge_schedule_render(registration=badge.registration)
+    return len(badges)
+
+
 def badge_render(*, registration_id: int) -> str:
     """(Re)render one badge under its row lock and email it to the delegate.
 

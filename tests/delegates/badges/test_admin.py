@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from delegates.badges.models import BadgePrintJob
+from delegates.badges import services
+from delegates.badges.models import Badge, BadgePrintJob
 from delegates.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,24 @@ def test_admin_print_job_list_queries(
         response = client.get(reverse("admin:delegates_badgeprintjob_changelist"))
 
     assert response.status_code == 200
+
+
+def test_admin_render_again_makes_ready_badges_anew(
+    client, organiser, make_registration, django_capture_on_commit_callbacks
+):
+    registration = make_registration()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.badge_render(registration_id=registration.pk) == "rendered"
+    badge = Badge.objects.get(registration=registration)
+    first = badge.rendered_at
+    client.force_login(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:delegates_badge_changelist"),
+            {"action": "render_again", "_selected_action": [badge.pk]},
+            follow=True,
+        )
+    assert "1 badges queued." in response.content.decode()
+    badge.refresh_from_db()
+    assert badge.status == Badge.Status.READY
+    assert badge.rendered_at > first
