@@ -31,8 +31,8 @@ from socex.mail.services import (
     email_queue,
     email_queue_message,
     email_render,
-    enqueue_on_commit,
 )
+from socex.tasks import enqueue_on_commit
 
 from . import allocation as solver
 from . import selectors

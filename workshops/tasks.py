@@ -9,7 +9,7 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="workshops.tasks.sign_in_sheet_render_task", acks_late=True)
 def sign_in_sheet_render_task(*, run_id: int) -> str:
     """Render a run's PDF sign-in sheet from its persisted attendance list."""
     sheet = services.sign_in_sheet_render(run_id=run_id)

@@ -25,9 +25,9 @@ from events.models import Edition
 from socex.mail.services import (
     attachment_from_storage,
     email_queue,
-    enqueue_on_commit,
 )
 from socex.storage import private_storage
+from socex.tasks import enqueue_on_commit
 
 from ..models import Registration
 from . import selectors

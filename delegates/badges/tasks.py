@@ -9,29 +9,29 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="delegates.badges.tasks.badge_render", acks_late=True)
 def badge_render(*, registration_id: int) -> str:
     """Render (or skip, when unchanged) one registration's badge."""
     return services.badge_render(registration_id=registration_id)
 
 
-@shared_task
+@shared_task(name="delegates.badges.tasks.badge_sweep")
 def badge_sweep() -> int:
     """Periodic: queue badges that are missing, pending or failed, and the missing
     chunks of print jobs that got stuck."""
     return services.badge_sweep() + services.badge_print_job_sweep()
 
 
-@shared_task(acks_late=True)
+@shared_task(name="delegates.badges.tasks.badge_print_job_start", acks_late=True)
 def badge_print_job_start(*, job_id: int) -> str:
     return services.badge_print_job_start(job_id=job_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="delegates.badges.tasks.badge_print_chunk_render", acks_late=True)
 def badge_print_chunk_render(*, job_id: int, index: int) -> str:
     return services.badge_print_chunk_render(job_id=job_id, index=index)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="delegates.badges.tasks.badge_print_job_finish", acks_late=True)
 def badge_print_job_finish(*, job_id: int) -> str:
     return services.badge_print_job_finish(job_id=job_id)

@@ -17,7 +17,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from socex.storage import private_storage
+from socex.tasks import enqueue_on_commit
 
+from . import tasks
 from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -25,27 +27,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = getattr(settings, "OUTBOX_MAX_ATTEMPTS", 5)
 # How long a queued row may wait for its on-commit task before the sweep re-queues it.
 GRACE = timedelta(minutes=2)
-
-
-def enqueue_on_commit(task, **kwargs) -> None:
-    """Send ``task`` with ``kwargs`` after the current transaction commits.
-
-    When the broker is unreachable the error is logged, not raised: the change has been
-    committed and a periodic sweep picks the work up from its persisted row.
-    """
-
-    def _send() -> None:
-        if task.app.conf.task_always_eager:
-            task.apply_async(kwargs=kwargs)
-            return
-        try:
-            task.apply_async(kwargs=kwargs, retry=False)
-        except Exception:
-            logger.warning(
-                "Could not enqueue %s%r; the sweep will retry", task.name, kwargs
-            )
-
-    transaction.on_commit(_send)
 
 
 def attachment_from_bytes(filename: str, content: bytes, mimetype: str) -> dict:
@@ -112,9 +93,7 @@ def email_queue_message(
             return None
     else:
         email = OutboxEmail.objects.create(**fields)
-    from .tasks import outbox_send
-
-    enqueue_on_commit(outbox_send, email_id=email.pk)
+    enqueue_on_commit(tasks.outbox_send, email_id=email.pk)
     return email
 
 
@@ -215,9 +194,7 @@ def outbox_resend(*, email: OutboxEmail) -> OutboxEmail:
     email.last_error = ""
     email.next_attempt_at = timezone.now() + GRACE
     email.save()
-    from .tasks import outbox_send
-
-    enqueue_on_commit(outbox_send, email_id=email.pk)
+    enqueue_on_commit(tasks.outbox_send, email_id=email.pk)
     return email
 
 
@@ -226,8 +203,6 @@ def outbox_sweep(*, limit: int = 500) -> int:
 
     Covers a broker that was down at commit. Returns how many were re-queued.
     """
-    from .tasks import outbox_send
-
     now = timezone.now()
     with transaction.atomic():
         ids = list(
@@ -239,5 +214,5 @@ def outbox_sweep(*, limit: int = 500) -> int:
         )
         OutboxEmail.objects.filter(pk__in=ids).update(next_attempt_at=now + GRACE)
         for email_id in ids:
-            enqueue_on_commit(outbox_send, email_id=email_id)
+            enqueue_on_commit(tasks.outbox_send, email_id=email_id)
     return len(ids)

@@ -7,7 +7,9 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
+@shared_task(
+    name="socex.mail.tasks.outbox_send", bind=True, max_retries=None, acks_late=True
+)
 def outbox_send(self, *, email_id: int) -> str:
     """Deliver one outbox email; retry with backoff while attempts remain."""
     outcome = services.outbox_deliver(email_id=email_id)
@@ -25,7 +27,7 @@ def outbox_send(self, *, email_id: int) -> str:
     return outcome
 
 
-@shared_task
+@shared_task(name="socex.mail.tasks.outbox_sweep")
 def outbox_sweep() -> int:
     """Periodic: re-queue emails left unsent (e.g. the broker was down at commit)."""
     return services.outbox_sweep()
