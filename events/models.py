@@ -330,8 +330,24 @@ class AgendaSession(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def overlaps(self, other: "AgendaSession") -> bool:
+        """The room rule: two sessions may not share a room at the same time (back to
+        back is fine). ``overlapping_session`` asks the database the same question;
+        on PostgreSQL the exclusion constraint "session_room_no_overlap" enforces it.
+        """
+        return bool(
+            self.room_id
+            and self.room_id == other.room_id
+            and self.starts_at
+            and self.ends_at
+            and other.starts_at
+            and other.ends_at
+            and self.starts_at < other.ends_at
+            and other.starts_at < self.ends_at
+        )
+
     def overlapping_session(self) -> "AgendaSession | None":
-        """Another session in the same room whose time overlaps this one's."""
+        """Another saved session in the same room whose time overlaps this one's."""
         if not (self.room_id and self.starts_at and self.ends_at):
             return None
         return (
@@ -344,6 +360,26 @@ class AgendaSession(models.Model):
             .order_by("starts_at")
             .first()
         )
+
+    @classmethod
+    def check_no_overlap_among(cls, sessions: "list[AgendaSession]") -> None:
+        """The room rule across sessions entered together (one admin form), which
+        ``clean()`` cannot see because none of them is saved yet."""
+        for index, session in enumerate(sessions):
+            for earlier in sessions[:index]:
+                if session.overlaps(earlier):
+                    raise ValidationError(
+                        _(
+                            "“%(a)s” and “%(b)s” overlap in %(room)s: change the "
+                            "room or the time of one of them."
+                        )
+                        % {
+                            "a": earlier.title,
+                            "b": session.title,
+                            "room": session.room.name,
+                        },
+                        code="room_overlap",
+                    )
 
     @property
     def local_date(self) -> dt.date:
