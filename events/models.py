@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -34,6 +35,13 @@ class Series(models.Model):
     code = models.CharField(
         max_length=6,
         unique=True,
+        # References appear in URLs (socex/converters.py): ASCII letters and digits.
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9]+\Z",
+                _("Use letters A to Z and digits only, e.g. ECC."),
+            )
+        ],
         help_text=_("Short code used in registration references, e.g. SC or ECC."),
     )
     usual_month = models.PositiveSmallIntegerField(choices=MONTHS)
