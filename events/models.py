@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
+from socex.images import ImageUploadField
+
 MONTHS = [
     (1, _("January")),
     (2, _("February")),
@@ -213,7 +215,7 @@ class Speaker(models.Model):
     role = models.CharField(max_length=150, blank=True)
     organisation = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="speakers/", blank=True)
+    photo = ImageUploadField(upload_to="speakers/", blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -413,7 +415,7 @@ class SessionSpeaker(models.Model):
 
 class Partner(models.Model):
     name = models.CharField(max_length=150, unique=True)
-    logo = models.ImageField(upload_to="partners/", blank=True)
+    logo = ImageUploadField(upload_to="partners/", blank=True)
     website = models.URLField(blank=True)
 
     class Meta:
