@@ -13,14 +13,18 @@ from tests.factories.accounts import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_profile_accessibility_note_of_20000_characters_is_refused(client):
+def _post_note(client, note: str):
     user = UserFactory()
     client.force_login(user)
-
     response = client.post(
         reverse("delegates:profile"),
-        {**PROFILE_POST, "accessibility_requirements": "a" * 20000},
+        {**PROFILE_POST, "accessibility_requirements": note},
     )
+    return user, response
+
+
+def test_profile_accessibility_note_of_20000_characters_is_refused(client):
+    user, response = _post_note(client, "a" * 20000)
 
     assert response.status_code == 400
     assert (
@@ -31,13 +35,7 @@ def test_profile_accessibility_note_of_20000_characters_is_refused(client):
 
 
 def test_profile_accessibility_note_of_1000_characters_is_kept(client):
-    user = UserFactory()
-    client.force_login(user)
-
-    response = client.post(
-        reverse("delegates:profile"),
-        {**PROFILE_POST, "accessibility_requirements": "x" * 1000},
-    )
+    user, response = _post_note(client, "x" * 1000)
 
     assert response.status_code == 302
     assert len(Profile.objects.get(user=user).accessibility_requirements) == 1000

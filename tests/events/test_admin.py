@@ -52,6 +52,39 @@ def _change_data(edition: Edition, sessions: list[dict]) -> dict:
     return data
 
 
+def _row(edition, room, title: str, start: str, end: str, **extra) -> dict:
+    """One agenda row of the edition's admin form, on the first day."""
+    day = edition.start_date.isoformat()
+    return {
+        "kind": "panel",
+        "room": room.pk,
+        "title": title,
+        "starts_at_0": day,
+        "starts_at_1": start,
+        "ends_at_0": day,
+        "ends_at_1": end,
+        **extra,
+    }
+
+
+def _session_at(edition, room, title: str, start: str, end: str) -> AgendaSession:
+    day = edition.start_date
+
+    def at(clock: str) -> dt.datetime:
+        return timezone.make_aware(
+            dt.datetime.combine(day, dt.time.fromisoformat(clock))
+        )
+
+    return AgendaSession(
+        edition=edition,
+        room=room,
+        kind=AgendaSession.Kind.PANEL,
+        title=title,
+        starts_at=at(start),
+        ends_at=at(end),
+    )
+
+
 def test_admin_duplicate_action_copies_edition(organiser):
     source = EditionFactory(
         title="Strategic SOCEX 2030",
@@ -104,6 +137,19 @@ def test_admin_overlapping_sessions_in_one_form_are_refused(organiser):
     assert response.status_code == 200
     assert "“A” and “B” overlap in" in response.content.decode()
     assert not AgendaSession.objects.exists()
+    # The service refuses the same two sessions with the same words.
+    with pytest.raises(ValidationError) as excinfo:
+        agenda_sessions_save(
+            sessions=[
+                _session_at(edition, room, "A", "09:00", "10:00"),
+                _session_at(edition, room, "B", "09:30", "10:30"),
+            ]
+        )
+    assert excinfo.value.messages == [
+        f"“A” and “B” overlap in {room.name}: change the room or the time of one "
+        "of them."
+    ]
+    assert excinfo.value.messages[0] in response.content.decode()
 
 
 def test_admin_session_outside_dates_shows_error(organiser):
@@ -181,53 +227,6 @@ def test_admin_is_closed_to_non_staff(client):
     assert response.status_code == 302
 
 
-def _session_at(edition, room, title: str, start: str, end: str) -> AgendaSession:
-    day = edition.start_date
-
-    def at(clock: str) -> dt.datetime:
-        return timezone.make_aware(
-            dt.datetime.combine(day, dt.time.fromisoformat(clock))
-        )
-
-    return AgendaSession(
-        edition=edition,
-        room=room,
-        kind=AgendaSession.Kind.PANEL,
-        title=title,
-        starts_at=at(start),
-        ends_at=at(end),
-    )
-
-
-def test_admin_and_service_refuse_sessions_overlapping_each_other_alike(organiser):
-    edition = EditionFactory()
-    room = RoomFactory(venue=edition.venue, name="Hall 1")
-    with pytest.raises(ValidationError) as excinfo:
-        agenda_sessions_save(
-            sessions=[
-                _session_at(edition, room, "A", "09:00", "10:00"),
-                _session_at(edition, room, "B", "09:30", "10:30"),
-            ]
-        )
-    day = edition.start_date.isoformat()
-    session = {"kind": "panel", "room": room.pk, "starts_at_0": day, "ends_at_0": day}
-    data = _change_data(
-        edition,
-        [
-            {**session, "title": "A", "starts_at_1": "09:00", "ends_at_1": "10:00"},
-            {**session, "title": "B", "starts_at_1": "09:30", "ends_at_1": "10:30"},
-        ],
-    )
-    response = organiser.post(
-        reverse("admin:events_edition_change", args=[edition.pk]), data
-    )
-    assert excinfo.value.messages == [
-        "“A” and “B” overlap in Hall 1: change the room or the time of one of them."
-    ]
-    assert excinfo.value.messages[0] in response.content.decode()
-    assert not AgendaSession.objects.exists()
-
-
 def test_admin_and_service_refuse_a_room_already_booked_alike(organiser):
     edition = EditionFactory()
     room = RoomFactory(venue=edition.venue, name="Hall 1")
@@ -236,36 +235,16 @@ def test_admin_and_service_refuse_a_room_already_booked_alike(organiser):
         agenda_session_save(
             session=_session_at(edition, room, "Panel", "09:30", "10:30")
         )
-    day = edition.start_date.isoformat()
-    inline = _change_data(
-        edition,
-        [
-            {
-                "kind": "panel",
-                "room": room.pk,
-                "title": "Panel",
-                "starts_at_0": day,
-                "starts_at_1": "09:30",
-                "ends_at_0": day,
-                "ends_at_1": "10:30",
-            }
-        ],
-    )
-    inline["sessions-INITIAL_FORMS"] = 0
+    panel = _row(edition, room, "Panel", "09:30", "10:30")
     edition_page = organiser.post(
-        reverse("admin:events_edition_change", args=[edition.pk]), inline
+        reverse("admin:events_edition_change", args=[edition.pk]),
+        _change_data(edition, [panel]),
     )
     session_page = organiser.post(
         reverse("admin:events_agendasession_add"),
         {
+            **panel,
             "edition": edition.pk,
-            "kind": "panel",
-            "room": room.pk,
-            "title": "Panel",
-            "starts_at_0": day,
-            "starts_at_1": "09:30",
-            "ends_at_0": day,
-            "ends_at_1": "10:30",
             "sessionspeaker_set-TOTAL_FORMS": 0,
             "sessionspeaker_set-INITIAL_FORMS": 0,
         },
@@ -286,31 +265,11 @@ def test_admin_agenda_rows_save_and_delete_in_one_submission(organiser):
     old = agenda_session_save(
         session=_session_at(edition, room, "Old", "09:00", "10:00")
     )
-    day = edition.start_date.isoformat()
     data = _change_data(
         edition,
         [
-            {
-                "id": old.pk,
-                "edition": edition.pk,
-                "kind": "panel",
-                "room": room.pk,
-                "title": "Old",
-                "starts_at_0": day,
-                "starts_at_1": "09:00",
-                "ends_at_0": day,
-                "ends_at_1": "10:00",
-                "DELETE": "on",
-            },
-            {
-                "kind": "panel",
-                "room": room.pk,
-                "title": "New",
-                "starts_at_0": day,
-                "starts_at_1": "10:00",
-                "ends_at_0": day,
-                "ends_at_1": "11:00",
-            },
+            _row(edition, room, "Old", "09:00", "10:00", id=old.pk, DELETE="on"),
+            _row(edition, room, "New", "10:00", "11:00"),
         ],
     )
     data["sessions-INITIAL_FORMS"] = 1
