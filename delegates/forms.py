@@ -45,6 +45,13 @@ class ProfileForm(forms.ModelForm):
                 "invalid_choice": _("Choose one of the organisation types listed."),
             },
             "country": {"required": _("Enter the country you work in.")},
+            "accessibility_requirements": {
+                "max_length": _(
+                    "Keep this to %(limit_value)d characters or fewer (it has "
+                    "%(show_value)d): give the main needs, and the organisers will "
+                    "contact you about the details."
+                )
+            },
         }
 
 

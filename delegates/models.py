@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -103,8 +104,13 @@ class Profile(models.Model):
     dietary_requirements = models.CharField(
         _("dietary requirements"), max_length=200, blank=True
     )
+    # A TextField (no column change for notes already held) whose length the model
+    # and the profile form both check.
     accessibility_requirements = models.TextField(
-        _("accessibility requirements"), blank=True
+        _("accessibility requirements"),
+        max_length=1000,
+        blank=True,
+        validators=[MaxLengthValidator(1000)],
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from socex import converters  # noqa: F401 - registers short_slug and reference
+
 from . import views
 
 app_name = "delegates"
@@ -7,19 +9,19 @@ app_name = "delegates"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile"),
-    path("register/<slug:slug>/", views.register, name="register"),
+    path("register/<short_slug:slug>/", views.register, name="register"),
     path(
-        "registrations/<str:reference>/cancel/",
+        "registrations/<reference:reference>/cancel/",
         views.registration_cancel,
         name="cancel",
     ),
     path(
-        "registrations/<str:reference>/agenda/",
+        "registrations/<reference:reference>/agenda/",
         views.agenda,
         name="agenda",
     ),
     path(
-        "registrations/<str:reference>/agenda.ics",
+        "registrations/<reference:reference>/agenda.ics",
         views.agenda_ics,
         name="agenda_ics",
     ),

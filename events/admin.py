@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -48,33 +49,31 @@ class CachedChoicesMixin:
 
 
 class SessionOverlapFormSet(forms.BaseInlineFormSet):
-    """Refuses two sessions of the same form that overlap in one room (the database
-    check in clean() only sees sessions already saved)."""
+    """An edition's agenda rows: each row is checked by ``AgendaSession.clean()`` (it
+    sees the sessions already saved); the rows against each other by the model's
+    ``check_no_overlap_among``; saved through ``services.agenda_sessions_save``."""
+
+    def _sessions(self) -> list[AgendaSession]:
+        return [
+            form.instance
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and not form.errors
+        ]
 
     def clean(self) -> None:
         super().clean()
-        booked = []
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or form.errors:
-                continue
-            room, start, end = (
-                data.get("room"),
-                data.get("starts_at"),
-                data.get("ends_at"),
+        AgendaSession.check_no_overlap_among(self._sessions())
+
+    def save(self, commit=True):
+        sessions = super().save(commit=False)
+        if commit:
+            services.agenda_sessions_save(
+                sessions=sessions, deleted=list(self.deleted_objects)
             )
-            if not (room and start and end):
-                continue
-            for other_room, other_start, other_end, title in booked:
-                if other_room == room and start < other_end and other_start < end:
-                    raise ValidationError(
-                        _(
-                            "“%(a)s” and “%(b)s” overlap in %(room)s: change the room "
-                            "or the time of one of them."
-                        )
-                        % {"a": title, "b": data.get("title"), "room": room.name}
-                    )
-            booked.append((room, start, end, data.get("title")))
+            self.save_m2m()
+        return sessions
 
 
 class ServiceErrorMixin:
@@ -97,8 +96,13 @@ class RoomInline(admin.TabularInline):
     fields = ["name", "capacity"]
 
 
+# Web addresses typed without a scheme are taken as https (Django 6's default).
+URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "town", "postcode"]
     search_fields = ["name", "town", "postcode"]
     prepopulated_fields = {"slug": ["name"]}
@@ -260,5 +264,6 @@ class SpeakerAdmin(admin.ModelAdmin):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "website"]
     search_fields = ["name"]

@@ -2,12 +2,15 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
+
+from socex.images import ImageUploadField
 
 MONTHS = [
     (1, _("January")),
@@ -34,6 +37,13 @@ class Series(models.Model):
     code = models.CharField(
         max_length=6,
         unique=True,
+        # References appear in URLs (socex/converters.py): ASCII letters and digits.
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9]+\Z",
+                _("Use letters A to Z and digits only, e.g. ECC."),
+            )
+        ],
         help_text=_("Short code used in registration references, e.g. SC or ECC."),
     )
     usual_month = models.PositiveSmallIntegerField(choices=MONTHS)
@@ -205,7 +215,7 @@ class Speaker(models.Model):
     role = models.CharField(max_length=150, blank=True)
     organisation = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="speakers/", blank=True)
+    photo = ImageUploadField(upload_to="speakers/", blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -330,8 +340,24 @@ class AgendaSession(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def overlaps(self, other: "AgendaSession") -> bool:
+        """The room rule: two sessions may not share a room at the same time (back to
+        back is fine). ``overlapping_session`` asks the database the same question;
+        on PostgreSQL the exclusion constraint "session_room_no_overlap" enforces it.
+        """
+        return bool(
+            self.room_id
+            and self.room_id == other.room_id
+            and self.starts_at
+            and self.ends_at
+            and other.starts_at
+            and other.ends_at
+            and self.starts_at < other.ends_at
+            and other.starts_at < self.ends_at
+        )
+
     def overlapping_session(self) -> "AgendaSession | None":
-        """Another session in the same room whose time overlaps this one's."""
+        """Another saved session in the same room whose time overlaps this one's."""
         if not (self.room_id and self.starts_at and self.ends_at):
             return None
         return (
@@ -344,6 +370,26 @@ class AgendaSession(models.Model):
             .order_by("starts_at")
             .first()
         )
+
+    @classmethod
+    def check_no_overlap_among(cls, sessions: "list[AgendaSession]") -> None:
+        """The room rule across sessions entered together (one admin form), which
+        ``clean()`` cannot see because none of them is saved yet."""
+        for index, session in enumerate(sessions):
+            for earlier in sessions[:index]:
+                if session.overlaps(earlier):
+                    raise ValidationError(
+                        _(
+                            "“%(a)s” and “%(b)s” overlap in %(room)s: change the "
+                            "room or the time of one of them."
+                        )
+                        % {
+                            "a": earlier.title,
+                            "b": session.title,
+                            "room": session.room.name,
+                        },
+                        code="room_overlap",
+                    )
 
     @property
     def local_date(self) -> dt.date:
@@ -369,7 +415,7 @@ class SessionSpeaker(models.Model):
 
 class Partner(models.Model):
     name = models.CharField(max_length=150, unique=True)
-    logo = models.ImageField(upload_to="partners/", blank=True)
+    logo = ImageUploadField(upload_to="partners/", blank=True)
     website = models.URLField(blank=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.cache import version_bump
-from events.models import AgendaSession, Edition, EditionPartner
+from events.models import AgendaSession, Edition, EditionPartner, Room
 from events.signals import edition_capacity_changed, edition_duplicated
 
 
@@ -47,17 +47,38 @@ def edition_capacity_set(*, edition: Edition, capacity: int) -> Edition:
     return edition_save(edition=edition)
 
 
+def _rooms_lock(room_ids) -> None:
+    """Serialise bookings of these rooms, so two writers cannot both pass the overlap
+    check; locked in primary-key order, so two writers never deadlock."""
+    ids = sorted({pk for pk in room_ids if pk})
+    if ids:
+        list(Room.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
 @transaction.atomic
 def agenda_session_save(*, session: AgendaSession) -> AgendaSession:
     """Validate (dates, room at the venue, no overlap in the room) and save."""
-    if session.room_id:
-        # Serialise bookings of one room so two writers cannot both pass the check.
-        type(session.room).objects.select_for_update().filter(
-            pk=session.room_id
-        ).first()
+    _rooms_lock([session.room_id])
     session.full_clean()
     session.save()
     return session
+
+
+@transaction.atomic
+def agenda_sessions_save(
+    *, sessions: list[AgendaSession], deleted: list[AgendaSession] = ()
+) -> list[AgendaSession]:
+    """Save several sessions entered together (an edition's agenda in the admin),
+    deleting ``deleted`` first: the same rules as ``agenda_session_save``, and no two
+    of them may overlap in a room. Nothing is saved if one is refused."""
+    AgendaSession.check_no_overlap_among(list(sessions))
+    _rooms_lock([s.room_id for s in [*sessions, *deleted]])
+    for session in deleted:
+        session.delete()
+    for session in sessions:
+        session.full_clean()
+        session.save()
+    return list(sessions)
 
 
 def _local_shift(value: dt.datetime | None, days: int) -> dt.datetime | None:

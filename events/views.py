@@ -72,40 +72,33 @@ def edition_detail(request, slug: str):
     return response
 
 
-@require_safe
-@anonymous_page_cache
-def edition_agenda(request, slug: str):
+def _programme_part(request, slug: str, *, part: str):
+    """An edition page showing one part of its programme ("agenda" or "speakers"):
+    the part is rendered once per data version and shared by every visitor."""
     edition = selectors.edition_get(slug=slug, user=request.user)
-    agenda = fragment(
-        f"agenda:{edition.pk}",
+    html = fragment(
+        f"{part}:{edition.pk}",
         lambda: render_to_string(
-            "events/_agenda.html", {**_programme(edition), "heading_level": 2}
+            f"events/_{part}.html", {**_programme(edition), "heading_level": 2}
         ),
     )
     response = render(
-        request, "events/edition_agenda.html", {"edition": edition, "agenda": agenda}
+        request, f"events/edition_{part}.html", {"edition": edition, part: html}
     )
     response.cache_timeout = seconds_until_change([edition])
     return response
+
+
+@require_safe
+@anonymous_page_cache
+def edition_agenda(request, slug: str):
+    return _programme_part(request, slug, part="agenda")
 
 
 @require_safe
 @anonymous_page_cache
 def edition_speakers(request, slug: str):
-    edition = selectors.edition_get(slug=slug, user=request.user)
-    speakers = fragment(
-        f"speakers:{edition.pk}",
-        lambda: render_to_string(
-            "events/_speakers.html", {**_programme(edition), "heading_level": 2}
-        ),
-    )
-    response = render(
-        request,
-        "events/edition_speakers.html",
-        {"edition": edition, "speakers": speakers},
-    )
-    response.cache_timeout = seconds_until_change([edition])
-    return response
+    return _programme_part(request, slug, part="speakers")
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:

@@ -1,10 +1,12 @@
 from django.urls import path
 
+from socex import converters  # noqa: F401 - registers short_slug and reference
+
 from . import views
 
 app_name = "workshops"
 
 urlpatterns = [
-    path("<str:reference>/choose/", views.choose, name="choose"),
-    path("<str:reference>/rank/", views.rank, name="rank"),
+    path("<reference:reference>/choose/", views.choose, name="choose"),
+    path("<reference:reference>/rank/", views.rank, name="rank"),
 ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import AgendaSession, Edition
+from events.services import agenda_session_save, agenda_sessions_save
 from events.signals import edition_capacity_changed
 from tests.factories.accounts import StaffFactory
 from tests.factories.events import AgendaSessionFactory, EditionFactory, RoomFactory
@@ -49,6 +50,39 @@ def _change_data(edition: Edition, sessions: list[dict]) -> dict:
         for key, value in session.items():
             data[f"sessions-{index}-{key}"] = value
     return data
+
+
+def _row(edition, room, title: str, start: str, end: str, **extra) -> dict:
+    """One agenda row of the edition's admin form, on the first day."""
+    day = edition.start_date.isoformat()
+    return {
+        "kind": "panel",
+        "room": room.pk,
+        "title": title,
+        "starts_at_0": day,
+        "starts_at_1": start,
+        "ends_at_0": day,
+        "ends_at_1": end,
+        **extra,
+    }
+
+
+def _session_at(edition, room, title: str, start: str, end: str) -> AgendaSession:
+    day = edition.start_date
+
+    def at(clock: str) -> dt.datetime:
+        return timezone.make_aware(
+            dt.datetime.combine(day, dt.time.fromisoformat(clock))
+        )
+
+    return AgendaSession(
+        edition=edition,
+        room=room,
+        kind=AgendaSession.Kind.PANEL,
+        title=title,
+        starts_at=at(start),
+        ends_at=at(end),
+    )
 
 
 def test_admin_duplicate_action_copies_edition(organiser):
@@ -103,6 +137,19 @@ def test_admin_overlapping_sessions_in_one_form_are_refused(organiser):
     assert response.status_code == 200
     assert "“A” and “B” overlap in" in response.content.decode()
     assert not AgendaSession.objects.exists()
+    # The service refuses the same two sessions with the same words.
+    with pytest.raises(ValidationError) as excinfo:
+        agenda_sessions_save(
+            sessions=[
+                _session_at(edition, room, "A", "09:00", "10:00"),
+                _session_at(edition, room, "B", "09:30", "10:30"),
+            ]
+        )
+    assert excinfo.value.messages == [
+        f"“A” and “B” overlap in {room.name}: change the room or the time of one "
+        "of them."
+    ]
+    assert excinfo.value.messages[0] in response.content.decode()
 
 
 def test_admin_session_outside_dates_shows_error(organiser):
@@ -178,3 +225,56 @@ def test_admin_is_closed_to_non_staff(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:events_edition_changelist"))
     assert response.status_code == 302
+
+
+def test_admin_and_service_refuse_a_room_already_booked_alike(organiser):
+    edition = EditionFactory()
+    room = RoomFactory(venue=edition.venue, name="Hall 1")
+    agenda_session_save(session=_session_at(edition, room, "Keynote", "09:00", "10:00"))
+    with pytest.raises(ValidationError) as excinfo:
+        agenda_session_save(
+            session=_session_at(edition, room, "Panel", "09:30", "10:30")
+        )
+    panel = _row(edition, room, "Panel", "09:30", "10:30")
+    edition_page = organiser.post(
+        reverse("admin:events_edition_change", args=[edition.pk]),
+        _change_data(edition, [panel]),
+    )
+    session_page = organiser.post(
+        reverse("admin:events_agendasession_add"),
+        {
+            **panel,
+            "edition": edition.pk,
+            "sessionspeaker_set-TOTAL_FORMS": 0,
+            "sessionspeaker_set-INITIAL_FORMS": 0,
+        },
+    )
+    message = excinfo.value.message_dict["room"][0]
+    assert message == (
+        "Hall 1 is already booked for “Keynote” from 09:00 to 10:00: choose another "
+        "room or time."
+    )
+    assert message in edition_page.content.decode()
+    assert message in session_page.content.decode()
+    assert AgendaSession.objects.count() == 1
+
+
+def test_admin_agenda_rows_save_and_delete_in_one_submission(organiser):
+    edition = EditionFactory()
+    room = RoomFactory(venue=edition.venue)
+    old = agenda_session_save(
+        session=_session_at(edition, room, "Old", "09:00", "10:00")
+    )
+    data = _change_data(
+        edition,
+        [
+            _row(edition, room, "Old", "09:00", "10:00", id=old.pk, DELETE="on"),
+            _row(edition, room, "New", "10:00", "11:00"),
+        ],
+    )
+    data["sessions-INITIAL_FORMS"] = 1
+    response = organiser.post(
+        reverse("admin:events_edition_change", args=[edition.pk]), data
+    )
+    assert response.status_code == 302
+    assert list(edition.sessions.values_list("title", flat=True)) == ["New"]

@@ -11,6 +11,7 @@ from tests.factories.events import (
     AgendaSessionFactory,
     EditionFactory,
     RoomFactory,
+    SeriesFactory,
     SpeakerFactory,
 )
 
@@ -182,3 +183,12 @@ def test_room_back_to_back_is_allowed_by_database_constraint():
         title="Straight after",
     )
     assert AgendaSession.objects.count() == 2
+
+
+def test_series_code_outside_ascii_letters_and_digits_is_refused():
+    series = SeriesFactory.build(code="ÉC C")
+    with pytest.raises(ValidationError) as excinfo:
+        series.full_clean()
+    assert excinfo.value.message_dict["code"] == [
+        "Use letters A to Z and digits only, e.g. ECC."
+    ]
