@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -256,7 +257,7 @@ def test_admin_add_to_ended_or_archived_edition_is_refused(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Registration.objects.exists()
-    with pytest.raises(services.ValidationError, match=message):
+    with pytest.raises(ValidationError, match=message):
         services.registration_create(
             edition=edition,
             user=user,
@@ -408,7 +409,7 @@ def test_declined_delegate_cannot_register_again(edition, make_delegate):
         registration=registration, actor=StaffFactory(), reason="Not eligible."
     )
 
-    with pytest.raises(services.ValidationError, match="already registered"):
+    with pytest.raises(ValidationError, match="already registered"):
         _register(edition, user)
 
 
@@ -419,7 +420,7 @@ def test_register_again_after_cancel_when_closed_is_refused(edition, make_delega
     edition.registration_closes_at = timezone.now() - dt.timedelta(hours=1)
     edition.save()
 
-    with pytest.raises(services.ValidationError, match="closed"):
+    with pytest.raises(ValidationError, match="closed"):
         _register(edition, user)
     assert Registration.objects.get(pk=registration.pk).status == Status.CANCELLED
 
