@@ -255,6 +255,21 @@ def registration_agenda_items(*, registration: Registration) -> list[dict]:
     return sorted(items, key=lambda item: item["starts_at"])
 
 
+def dashboard_panels(*, request, registrations: list[Registration]) -> dict[int, list]:
+    """The panels other apps add to each registration's card on My SOCEX, by
+    registration id (``collect_dashboard_panels``, asked once for all of them)."""
+    panels: dict[int, list] = {registration.pk: [] for registration in registrations}
+    if not registrations:
+        return panels
+    for _receiver, response in signals.collect_dashboard_panels.send(
+        sender=Registration, request=request, registrations=registrations
+    ):
+        for registration_id, html in (response or {}).items():
+            if registration_id in panels:
+                panels[registration_id].append(html)
+    return panels
+
+
 NO_REQUIREMENT = {"", "none", "n/a", "na", "no", "nil", "-", "nothing"}
 
 

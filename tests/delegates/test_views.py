@@ -3,11 +3,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from icalendar import Calendar
 
 from delegates import services
 from delegates.models import Profile, Registration
-from delegates.signals import collect_agenda_items
+from delegates.signals import collect_agenda_items, collect_dashboard_panels
 from events.models import Edition
 from socex.mail.models import OutboxEmail
 from tests.factories.accounts import UserFactory
@@ -276,6 +277,43 @@ def _dashboard_with(client, user, editions, django_assert_max_num_queries, limit
         response = client.get(reverse("delegates:dashboard"))
     assert response.status_code == 200
     return response
+
+
+def test_dashboard_shows_each_cards_panels_from_the_hook_asked_once(
+    client, make_delegate
+):
+    user = make_delegate("panels@police.uk")
+    editions = EditionFactory.create_batch(3)
+    for edition in editions:
+        TrustedDomainFactory(edition=edition)
+    registrations = [_register(edition, user) for edition in editions]
+    asked = []
+
+    def panels(sender, request, registrations, **kwargs):
+        asked.append(sorted(registration.pk for registration in registrations))
+        return {
+            registration.pk: format_html(
+                "<p class='test-panel'>Panel for {}</p>", registration.reference
+            )
+            for registration in registrations
+        } | {registrations[0].pk: "<b>plain text is escaped</b>"}
+
+    collect_dashboard_panels.connect(panels)
+    try:
+        client.force_login(user)
+        page = client.get(reverse("delegates:dashboard")).content.decode()
+    finally:
+        collect_dashboard_panels.disconnect(panels)
+
+    assert asked == [sorted(registration.pk for registration in registrations)]
+    shown = [r for r in registrations if f"Panel for {r.reference}</p>" in page]
+    assert len(shown) == 2
+    assert "&lt;b&gt;plain text is escaped&lt;/b&gt;" in page
+    # Each panel sits in its own registration's card.
+    for registration in shown:
+        card = page.split(f'id="registration-{registration.pk}"', 1)[1]
+        card = card.split("</article>", 1)[0]
+        assert f"Panel for {registration.reference}" in card
 
 
 @pytest.mark.parametrize("count", [1, 6])
