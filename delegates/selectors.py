@@ -128,10 +128,6 @@ def profile_for(*, user: User) -> Profile | None:
     return Profile.objects.filter(user=user).first()
 
 
-def profile_is_complete(*, user: User) -> bool:
-    return profile_complete(profile_for(user=user))
-
-
 def profile_complete(profile: Profile | None) -> bool:
     return profile is not None and all(
         str(getattr(profile, name)).strip() for name in PROFILE_REQUIRED_FIELDS
