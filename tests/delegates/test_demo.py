@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from delegates import demo, demo_registrations, selectors, services
 from delegates.models import EditionSeats, Registration
+from events import demo as events_demo
 from events.models import Edition
 from socex.demo import DEMO_ACCOUNTS
 from tests.factories.delegates import TrustedDomainFactory
@@ -16,13 +17,20 @@ pytestmark = pytest.mark.django_db
 Status = Registration.Status
 
 
+def _load_demo() -> io.StringIO:
+    """The demo accounts, editions and registrations, loaded once; their output."""
+    out = io.StringIO()
+    demo.load(stdout=out)
+    events_demo.load(stdout=out)
+    demo_registrations.load(stdout=out)
+    return out
+
+
 def _register(edition, user):
     return services.registration_create(edition=edition, user=user, consent_terms=True)
 
 
 def test_demo_registrations_fill_economic_crime_2027_idempotently():
-    from events import demo as events_demo
-
     out = io.StringIO()
     for _ in range(2):
         demo.load(stdout=out)
@@ -53,12 +61,7 @@ def test_demo_registrations_skip_without_the_edition():
 
 
 def test_demo_waitlist_is_in_the_past_and_newcomers_join_behind_it(make_delegate):
-    from events import demo as events_demo
-
-    out = io.StringIO()
-    demo.load(stdout=out)
-    events_demo.load(stdout=out)
-    demo_registrations.load(stdout=out)
+    _load_demo()
     edition = Edition.objects.get(slug="economic-crime-2027")
     queue = list(selectors.waitlist_queue(edition=edition))
     assert len(queue) == 30
@@ -82,12 +85,7 @@ def test_demo_waitlist_is_in_the_past_and_newcomers_join_behind_it(make_delegate
 
 
 def test_demo_load_repairs_a_waiting_list_loaded_in_the_future():
-    from events import demo as events_demo
-
-    out = io.StringIO()
-    demo.load(stdout=out)
-    events_demo.load(stdout=out)
-    demo_registrations.load(stdout=out)
+    out = _load_demo()
     edition = Edition.objects.get(slug="economic-crime-2027")
     queue = list(selectors.waitlist_queue(edition=edition))
     for n, registration in enumerate(queue):  # as the old demo wrote them

@@ -523,13 +523,18 @@ def test_speaker_registering_for_their_edition_is_a_confirmed_speaker(
     ).exists()
 
 
-def test_cancelled_delegate_registers_again_on_the_same_row(
-    client, edition, make_delegate
-):
+@pytest.fixture
+def cancelled(client, edition, make_delegate):
+    """A trusted delegate who cancelled their registration, signed in."""
     user = make_delegate("back@police.uk")
     registration = _register(edition, user)
     services.registration_cancel(registration=registration, actor=user)
     client.force_login(user)
+    return user, registration
+
+
+def test_cancelled_delegate_registers_again_on_the_same_row(client, edition, cancelled):
+    user, registration = cancelled
 
     page = client.get(reverse("delegates:register", args=[edition.slug]))
     assert "already registered" not in page.content.decode()
@@ -556,12 +561,9 @@ def test_cancelled_delegate_registers_again_on_the_same_row(
 
 
 def test_cancel_page_of_a_cancelled_registration_offers_no_cancel(
-    client, edition, make_delegate
+    client, edition, cancelled
 ):
-    user = make_delegate("back@police.uk")
-    registration = _register(edition, user)
-    services.registration_cancel(registration=registration, actor=user)
-    client.force_login(user)
+    _user, registration = cancelled
 
     page = client.get(reverse("delegates:cancel", args=[registration.reference]))
     dashboard = client.get(reverse("delegates:dashboard"))
