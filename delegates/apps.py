@@ -6,5 +6,6 @@ class DelegatesConfig(AppConfig):
     verbose_name = "Delegates"
 
     def ready(self) -> None:
-        from . import receivers as delegates_receivers  # noqa: F401
-        from .badges import receivers  # noqa: F401
+        # Receivers import models and services: only possible once apps are loaded.
+        from . import receivers as delegates_receivers  # noqa: F401, PLC0415  see above
+        from .badges import receivers  # noqa: F401, PLC0415  (as above)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Profile
 from .services import PROFILE_FIELDS
 
@@ -68,10 +69,18 @@ class RegistrationForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    """The reason an organiser gives when declining (admin intermediate page)."""
+    """The reason an organiser gives when declining (admin intermediate page); the
+    service says whether it will do."""
 
     reason = forms.CharField(
         label=_("Reason (the delegate reads this in the email)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Give the reason for declining.")},
+        # Not required here: registration_decline's rule refuses an empty reason.
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "reason" in data:
+            data["reason"] = services.decline_reason_clean(reason=data["reason"])
+        return data

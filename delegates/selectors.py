@@ -128,10 +128,6 @@ def profile_for(*, user: User) -> Profile | None:
     return Profile.objects.filter(user=user).first()
 
 
-def profile_is_complete(*, user: User) -> bool:
-    return profile_complete(profile_for(user=user))
-
-
 def profile_complete(profile: Profile | None) -> bool:
     return profile is not None and all(
         str(getattr(profile, name)).strip() for name in PROFILE_REQUIRED_FIELDS
@@ -253,6 +249,21 @@ def registration_agenda_items(*, registration: Registration) -> list[dict]:
     ):
         items.extend(response or [])
     return sorted(items, key=lambda item: item["starts_at"])
+
+
+def dashboard_panels(*, request, registrations: list[Registration]) -> dict[int, list]:
+    """The panels other apps add to each registration's card on My SOCEX, by
+    registration id (``collect_dashboard_panels``, asked once for all of them)."""
+    panels: dict[int, list] = {registration.pk: [] for registration in registrations}
+    if not registrations:
+        return panels
+    for _receiver, response in signals.collect_dashboard_panels.send(
+        sender=Registration, request=request, registrations=registrations
+    ):
+        for registration_id, html in (response or {}).items():
+            if registration_id in panels:
+                panels[registration_id].append(html)
+    return panels
 
 
 NO_REQUIREMENT = {"", "none", "n/a", "na", "no", "nil", "-", "nothing"}

@@ -37,6 +37,9 @@ def dashboard(request):
             registration.status == Status.CANCELLED
             and not selectors.registration_closed_reason(edition=registration.edition)
         )
+    panels = selectors.dashboard_panels(request=request, registrations=registrations)
+    for registration in registrations:
+        registration.panels = panels[registration.pk]
     registered = {
         registration.edition_id: registration for registration in registrations
     }

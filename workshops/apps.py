@@ -6,4 +6,4 @@ class WorkshopsConfig(AppConfig):
     verbose_name = "Workshops"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import hooks, receivers  # noqa: F401

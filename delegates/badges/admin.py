@@ -1,7 +1,7 @@
 """Badges in the admin: bulk printing (from editions, from selected registrations, or
 the print page), print job progress, badges and check-ins.
 
-Imported at the end of delegates/admin.py, after the events and delegates admins are
+Imported last by delegates/admin/__init__.py, after the events and delegates admins are
 registered, so the print actions can be added to EditionAdmin and RegistrationAdmin
 without the events app knowing about badges.
 """
@@ -59,30 +59,29 @@ def _registrations_by_edition(queryset) -> dict:
     }
 
 
-@admin.action(description=_("Print badges: one per page"), permissions=["view"])
-def print_badges_single(modeladmin, request, queryset):
-    by_edition = (
-        {edition: None for edition in queryset}
-        if queryset.model is Edition
-        else _registrations_by_edition(queryset)
-    )
-    _start_jobs(
-        modeladmin, request, by_edition=by_edition, layout=BadgePrintJob.Layout.SINGLE
-    )
+def _print_action(layout: str, description):
+    """An admin action printing the selected editions' (or registrations') badges
+    in ``layout``: one per edition, so the two layouts are the same action."""
+
+    @admin.action(description=description, permissions=["view"])
+    def action(modeladmin, request, queryset):
+        by_edition = (
+            {edition: None for edition in queryset}
+            if queryset.model is Edition
+            else _registrations_by_edition(queryset)
+        )
+        _start_jobs(modeladmin, request, by_edition=by_edition, layout=layout)
+
+    action.__name__ = f"print_badges_{layout}"
+    return action
 
 
-@admin.action(
-    description=_("Print badges: four A6 per A4 sheet, duplex"), permissions=["view"]
+print_badges_single = _print_action(
+    BadgePrintJob.Layout.SINGLE, _("Print badges: one per page")
 )
-def print_badges_sheet(modeladmin, request, queryset):
-    by_edition = (
-        {edition: None for edition in queryset}
-        if queryset.model is Edition
-        else _registrations_by_edition(queryset)
-    )
-    _start_jobs(
-        modeladmin, request, by_edition=by_edition, layout=BadgePrintJob.Layout.SHEET
-    )
+print_badges_sheet = _print_action(
+    BadgePrintJob.Layout.SHEET, _("Print badges: four A6 per A4 sheet, duplex")
+)
 
 
 class PrintForm(forms.Form):

@@ -11,18 +11,22 @@ or grid).
 import hashlib
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import segno
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from socex.pdf import SafeURLFetcher, html_to_pdf, static_stylesheet
-
+from . import selectors
 from .models import BadgePrintJob, BadgeSettings
 from .tokens import token_for
+
+if TYPE_CHECKING:
+    from socex.pdf import SafeURLFetcher
 
 # Bump when the template changes what a badge looks like, to re-render every badge.
 DESIGN_VERSION = "1"
@@ -74,36 +78,31 @@ def _clock(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%H:%M") if value else ""
 
 
-def badge_workshops(registration) -> list[dict]:
-    """The delegate's workshops, in time order, as printed on the badge's back.
+def _pdf() -> ModuleType:
+    """``socex.pdf``, loaded on the first render: it imports WeasyPrint, which app
+    start-up (web processes, the services importing this module) should not pay."""
+    from socex import pdf  # noqa: PLC0415  WeasyPrint loads on first render only
 
-    Follows the reverse relation the workshops app defines (display only: delegates
-    does not import workshops); an edition without workshops prints none.
-    """
-    manager = getattr(registration, "workshop_choices", None)
-    if manager is None:
-        return []
-    rows = []
-    for choice in manager.all():
-        session = getattr(getattr(choice, "block", None), "session", None)
-        starts = getattr(session, "starts_at", None)
-        ends = getattr(session, "ends_at", None)
-        room = getattr(getattr(choice, "run", None), "room", None)
-        rows.append(
+    return pdf
+
+
+def workshop_lines(rows: Iterable[dict]) -> list[dict]:
+    """The back of the badge, as printed: one registration's rows from
+    ``selectors.badge_workshops`` (already in time order)."""
+    lines = []
+    for row in rows:
+        starts, ends = row.get("starts_at"), row.get("ends_at")
+        lines.append(
             {
-                "sort": starts.isoformat() if starts else "",
                 "day": date_format(timezone.localtime(starts), "D j M")
                 if starts
                 else "",
                 "time": f"{_clock(starts)}–{_clock(ends)}" if starts else "",
-                "title": str(getattr(choice, "workshop", "") or ""),
-                "room": getattr(room, "name", "") or "",
+                "title": str(row.get("title") or ""),
+                "room": row.get("room") or "",
             }
         )
-    rows.sort(key=lambda row: row["sort"])
-    for row in rows:
-        del row["sort"]
-    return rows
+    return lines
 
 
 def _edition_badge_size(edition) -> str:
@@ -113,12 +112,30 @@ def _edition_badge_size(edition) -> str:
         return BadgeSettings.Size.A6
 
 
-def badge_content(registration) -> dict:
+def badge_contents(registrations: Sequence) -> list[dict]:
+    """``badge_content`` of each registration, asking the apps above for the
+    workshop lines once for all of them (a print chunk costs the same few queries
+    whatever its size)."""
+    registrations = list(registrations)
+    workshops = selectors.badge_workshops(registrations=registrations)
+    return [
+        badge_content(registration, workshops=workshops[registration.pk])
+        for registration in registrations
+    ]
+
+
+def badge_content(registration, *, workshops: list[dict] | None = None) -> dict:
     """Everything printed on one badge, as plain data (hashed to skip re-renders).
 
     The registration needs ``badge`` (for the token), ``user.profile`` and
-    ``edition.series``/``venue``; select them related when rendering many.
+    ``edition.series``/``venue``; select them related when rendering many, and use
+    ``badge_contents``. ``workshops``: this registration's rows from
+    ``selectors.badge_workshops`` (asked for here when not given).
     """
+    if workshops is None:
+        workshops = selectors.badge_workshops(registrations=[registration])[
+            registration.pk
+        ]
     user = registration.user
     profile = getattr(user, "profile", None)
     edition = registration.edition
@@ -149,7 +166,7 @@ def badge_content(registration) -> dict:
         "category_label": str(registration.get_category_display()),
         "token": token_for(registration.badge.key),
         "qr": registration.badge.qr or qr_data_uri(token_for(registration.badge.key)),
-        "workshops": badge_workshops(registration),
+        "workshops": workshop_lines(workshops),
     }
 
 
@@ -171,7 +188,7 @@ def _stylesheets(size: str, layout: str):
         names.append("css/badge-card.css")
     else:
         names.append("css/badge-a6.css")
-    return [static_stylesheet(name) for name in names]
+    return [_pdf().static_stylesheet(name) for name in names]
 
 
 def _sheets(entries: list[dict]) -> list[dict]:
@@ -207,7 +224,7 @@ def badges_pdf(
     contents: Sequence[dict],
     *,
     layout: str = BadgePrintJob.Layout.SINGLE,
-    fetcher: SafeURLFetcher | None = None,
+    fetcher: "SafeURLFetcher | None" = None,
 ) -> bytes:
     """One PDF of these badges (front then back for each), through the safe fetcher."""
     if layout == BadgePrintJob.Layout.SHEET and any(
@@ -215,8 +232,13 @@ def badges_pdf(
     ):
         layout = BadgePrintJob.Layout.SINGLE
     size = contents[0]["size"] if contents else BadgeSettings.Size.A6
-    return html_to_pdf(
+    return _pdf().html_to_pdf(
         badges_html(contents, layout=layout),
         stylesheets=_stylesheets(size, layout),
         fetcher=fetcher,
     )
+
+
+def pdfs_join(parts: Sequence[bytes]) -> bytes:
+    """One PDF of ``parts``, in order (the chunks of a print job)."""
+    return _pdf().join_pdfs(parts)

@@ -8,18 +8,32 @@ from django.db.models.functions import Coalesce, Lower
 from events.models import Edition
 
 from ..models import Registration
+from ..signals import collect_badge_workshops
 from .models import CheckIn
 
 
-def _with_workshops(queryset: QuerySet) -> QuerySet:
-    # Display code may follow the workshops app's reverse relation by name.
-    if hasattr(Registration, "workshop_choices"):
-        queryset = queryset.prefetch_related(
-            "workshop_choices__workshop",
-            "workshop_choices__run__room",
-            "workshop_choices__block__session",
-        )
-    return queryset
+def badge_workshops(*, registrations: Iterable[Registration]) -> dict[int, list]:
+    """Each registration's workshop rows for its badge, by registration id, in time
+    order, from the apps answering ``collect_badge_workshops`` (asked once for all
+    of them; see ``delegates.signals`` for a row's keys)."""
+    registrations = list(registrations)
+    rows: dict[int, list] = {registration.pk: [] for registration in registrations}
+    if not registrations:
+        return rows
+    for _receiver, response in collect_badge_workshops.send(
+        sender=Registration, registrations=registrations
+    ):
+        for registration_id, found in (response or {}).items():
+            if registration_id in rows:
+                rows[registration_id].extend(found)
+    for found in rows.values():
+        found.sort(key=_starts)
+    return rows
+
+
+def _starts(row: dict) -> str:
+    starts = row.get("starts_at")
+    return starts.isoformat() if starts else ""
 
 
 def badge_registrations(
@@ -37,7 +51,7 @@ def badge_registrations(
         queryset = queryset.filter(pk__in=list(ids))
     if edition is not None:
         queryset = queryset.filter(edition=edition)
-    return _with_workshops(queryset).order_by(
+    return queryset.order_by(
         Lower(Coalesce("user__profile__last_name", "user__last_name")),
         Lower(Coalesce("user__profile__first_name", "user__first_name")),
         "pk",
@@ -47,10 +61,8 @@ def badge_registrations(
 def checkin_registration(*, key: str) -> Registration | None:
     """The registration whose badge carries ``key``, with what the door shows."""
     return (
-        _with_workshops(
-            Registration.objects.select_related(
-                "user__profile", "edition", "check_in__operator"
-            )
+        Registration.objects.select_related(
+            "user__profile", "edition", "check_in__operator"
         )
         .filter(badge__key=key)
         .first()

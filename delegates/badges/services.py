@@ -30,14 +30,14 @@ from socex.storage import private_storage
 from socex.tasks import enqueue_on_commit
 
 from ..models import Registration
-from . import selectors
+from . import rendering, selectors, tasks
 from .models import Badge, BadgePrintJob, BadgeSettings, CheckIn
 from .tokens import BadToken, key_from_token, new_key, token_for
 
 logger = logging.getLogger(__name__)
 
-# WeasyPrint is imported lazily (in the functions that render) so that web processes
-# and app start-up do not pay for it.
+# WeasyPrint is imported on the first render (``rendering._pdf``), so that web
+# processes and app start-up do not pay for it.
 
 
 def _chunk_size() -> int:
@@ -51,10 +51,10 @@ def _chunk_size() -> int:
 
 def badge_new(registration: Registration) -> Badge:
     """An unsaved badge with a fresh key and its QR code (for bulk_create too)."""
-    from .rendering import qr_data_uri
-
     key = new_key()
-    return Badge(registration=registration, key=key, qr=qr_data_uri(token_for(key)))
+    return Badge(
+        registration=registration, key=key, qr=rendering.qr_data_uri(token_for(key))
+    )
 
 
 def _new_badge(registration: Registration) -> Badge:
@@ -90,9 +90,7 @@ def badge_schedule_render(*, registration: Registration) -> None:
     if registration.status != Registration.Status.CONFIRMED:
         return
     badge_ensure(registration=registration)
-    from .tasks import badge_render as badge_render_task
-
-    enqueue_on_commit(badge_render_task, registration_id=registration.pk)
+    enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
 
 
 @transaction.atomic
@@ -112,8 +110,6 @@ def badge_render(*, registration_id: int) -> str:
     Returns ``rendered``, ``unchanged`` (same content hash, file present),
     ``skipped`` (gone or not confirmed) or ``failed`` (error kept on the badge).
     """
-    from .rendering import badge_content, badges_pdf, content_hash
-
     with transaction.atomic():
         badge = (
             Badge.objects.select_for_update()
@@ -127,8 +123,8 @@ def badge_render(*, registration_id: int) -> str:
         )
         if registration is None or registration.status != Registration.Status.CONFIRMED:
             return "skipped"
-        content = badge_content(registration)
-        digest = content_hash(content)
+        content = rendering.badge_contents([registration])[0]
+        digest = rendering.content_hash(content)
         if (
             badge.status == Badge.Status.READY
             and badge.content_hash == digest
@@ -137,7 +133,7 @@ def badge_render(*, registration_id: int) -> str:
         ):
             return "unchanged"
         try:
-            pdf = badges_pdf([content])
+            pdf = rendering.badges_pdf([content])
         except Exception as exc:  # a bad font or template must not lose the row
             logger.exception("Badge for registration %s failed", registration_id)
             badge.status = Badge.Status.FAILED
@@ -181,8 +177,6 @@ def badge_sweep(*, limit: int = 200) -> int:
 
     Covers a broker that was down at commit. Returns how many were queued.
     """
-    from .tasks import badge_render as badge_render_task
-
     with transaction.atomic():
         ids = list(
             Registration.objects.filter(status=Registration.Status.CONFIRMED)
@@ -192,7 +186,7 @@ def badge_sweep(*, limit: int = 200) -> int:
         )
         for registration in Registration.objects.filter(pk__in=ids):
             badge_ensure(registration=registration)
-            enqueue_on_commit(badge_render_task, registration_id=registration.pk)
+            enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
     return len(ids)
 
 
@@ -261,17 +255,13 @@ def badge_print_job_create(
     )
     job.full_clean()
     job.save()
-    from .tasks import badge_print_job_start as start_task
-
-    enqueue_on_commit(start_task, job_id=job.pk)
+    enqueue_on_commit(tasks.badge_print_job_start_task, job_id=job.pk)
     return job
 
 
 def badge_print_job_start(*, job_id: int) -> str:
     """Mark a queued job running and send one task per chunk (a Celery group: each
     prefork worker process renders chunks in parallel)."""
-    from .tasks import badge_print_chunk_render as chunk_task
-
     with transaction.atomic():
         job = BadgePrintJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status != BadgePrintJob.Status.QUEUED:
@@ -279,7 +269,9 @@ def badge_print_job_start(*, job_id: int) -> str:
         job.status = BadgePrintJob.Status.RUNNING
         job.save(update_fields=["status"])
         for index in range(job.chunks_total):
-            enqueue_on_commit(chunk_task, job_id=job.pk, index=index)
+            enqueue_on_commit(
+                tasks.badge_print_chunk_render_task, job_id=job.pk, index=index
+            )
     return "started"
 
 
@@ -300,8 +292,6 @@ def _job_fail(job_id: int, error: str) -> None:
 def badge_print_chunk_render(*, job_id: int, index: int) -> str:
     """Render one chunk of a running job to storage and count it done; the chunk
     that completes the set queues the join."""
-    from .rendering import badge_content, badges_pdf
-
     job = BadgePrintJob.objects.filter(pk=job_id).first()
     if job is None or job.status != BadgePrintJob.Status.RUNNING:
         return "skipped"
@@ -310,9 +300,9 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
     size = _chunk_size()
     ids = job.selection[index * size : (index + 1) * size]
     by_id = {r.pk: r for r in selectors.badge_registrations(ids=ids)}
-    contents = [badge_content(by_id[pk]) for pk in ids if pk in by_id]
+    contents = rendering.badge_contents([by_id[pk] for pk in ids if pk in by_id])
     try:
-        pdf = badges_pdf(contents, layout=job.layout)
+        pdf = rendering.badges_pdf(contents, layout=job.layout)
     except Exception as exc:
         logger.exception("Badge print job %s chunk %s failed", job_id, index)
         _job_fail(job_id, f"{type(exc).__name__}: {exc}")
@@ -321,7 +311,6 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
     if private_storage().exists(name):
         private_storage().delete(name)
     private_storage().save(name, ContentFile(pdf))
-    from .tasks import badge_print_job_finish as finish_task
 
     with transaction.atomic():
         job = BadgePrintJob.objects.select_for_update().get(pk=job_id)
@@ -331,13 +320,12 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
         job.done = min(job.done + len(ids), job.total)
         job.save(update_fields=["chunks_done", "done"])
         if len(job.chunks_done) == job.chunks_total:
-            enqueue_on_commit(finish_task, job_id=job.pk)
+            enqueue_on_commit(tasks.badge_print_job_finish_task, job_id=job.pk)
     return "rendered"
 
 
 def badge_print_job_finish(*, job_id: int) -> str:
     """Join the rendered chunks in order into the job's file and mark it done."""
-    from socex.pdf import join_pdfs
 
     with transaction.atomic():
         job = BadgePrintJob.objects.select_for_update().filter(pk=job_id).first()
@@ -348,7 +336,7 @@ def badge_print_job_finish(*, job_id: int) -> str:
         for name in names:
             with private_storage().open(name, "rb") as fh:
                 parts.append(fh.read())
-        pdf = parts[0] if len(parts) == 1 else join_pdfs(parts)
+        pdf = parts[0] if len(parts) == 1 else rendering.pdfs_join(parts)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         job.file.save(
             f"{job.edition.slug}-badges-{stamp}-{job.pk}.pdf",
@@ -371,9 +359,6 @@ def badge_print_job_finish(*, job_id: int) -> str:
 def badge_print_job_sweep(*, older_than: timedelta = timedelta(minutes=15)) -> int:
     """Re-send the missing work of print jobs stuck for a while (a broker outage, a
     worker killed mid-chunk). Chunks already done are kept. Returns jobs nudged."""
-    from .tasks import badge_print_chunk_render as chunk_task
-    from .tasks import badge_print_job_finish as finish_task
-    from .tasks import badge_print_job_start as start_task
 
     cutoff = timezone.now() - older_than
     nudged = 0
@@ -384,13 +369,15 @@ def badge_print_job_sweep(*, older_than: timedelta = timedelta(minutes=15)) -> i
         ):
             nudged += 1
             if job.status == BadgePrintJob.Status.QUEUED:
-                enqueue_on_commit(start_task, job_id=job.pk)
+                enqueue_on_commit(tasks.badge_print_job_start_task, job_id=job.pk)
                 continue
             missing = set(range(job.chunks_total)) - set(job.chunks_done)
             for index in sorted(missing):
-                enqueue_on_commit(chunk_task, job_id=job.pk, index=index)
+                enqueue_on_commit(
+                    tasks.badge_print_chunk_render_task, job_id=job.pk, index=index
+                )
             if not missing:
-                enqueue_on_commit(finish_task, job_id=job.pk)
+                enqueue_on_commit(tasks.badge_print_job_finish_task, job_id=job.pk)
     return nudged
 
 

@@ -1,4 +1,8 @@
-"""Badge tasks: thin wrappers that call the services with primitive ids."""
+"""Badge tasks: thin wrappers that call the services with primitive ids.
+
+Each function is named ``<service>_task``, apart from the service it calls; the
+pinned ``name=`` is what queued messages and the beat schedule refer to.
+"""
 
 import logging
 
@@ -10,28 +14,28 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="delegates.badges.tasks.badge_render", acks_late=True)
-def badge_render(*, registration_id: int) -> str:
+def badge_render_task(*, registration_id: int) -> str:
     """Render (or skip, when unchanged) one registration's badge."""
     return services.badge_render(registration_id=registration_id)
 
 
 @shared_task(name="delegates.badges.tasks.badge_sweep")
-def badge_sweep() -> int:
+def badge_sweep_task() -> int:
     """Periodic: queue badges that are missing, pending or failed, and the missing
     chunks of print jobs that got stuck."""
     return services.badge_sweep() + services.badge_print_job_sweep()
 
 
 @shared_task(name="delegates.badges.tasks.badge_print_job_start", acks_late=True)
-def badge_print_job_start(*, job_id: int) -> str:
+def badge_print_job_start_task(*, job_id: int) -> str:
     return services.badge_print_job_start(job_id=job_id)
 
 
 @shared_task(name="delegates.badges.tasks.badge_print_chunk_render", acks_late=True)
-def badge_print_chunk_render(*, job_id: int, index: int) -> str:
+def badge_print_chunk_render_task(*, job_id: int, index: int) -> str:
     return services.badge_print_chunk_render(job_id=job_id, index=index)
 
 
 @shared_task(name="delegates.badges.tasks.badge_print_job_finish", acks_late=True)
-def badge_print_job_finish(*, job_id: int) -> str:
+def badge_print_job_finish_task(*, job_id: int) -> str:
     return services.badge_print_job_finish(job_id=job_id)

@@ -80,6 +80,14 @@ def _checkin_page(request, edition, *, form, result=None, status=200):
             "edition": edition,
             "form": form,
             "result": result,
+            # What the badge prints on its back, from the apps that answer the hook.
+            "workshops": (
+                selectors.badge_workshops(registrations=[result.registration])[
+                    result.registration.pk
+                ]
+                if result is not None
+                else []
+            ),
             "counts": selectors.checkin_counts(edition=edition),
             "recent": selectors.recent_checkins(edition=edition),
         },

@@ -2,7 +2,12 @@ import pytest
 
 from tests.factories.accounts import UserFactory
 from tests.factories.delegates import ProfileFactory, TrustedDomainFactory
-from tests.factories.events import EditionFactory
+from tests.factories.events import (
+    AgendaSessionFactory,
+    EditionFactory,
+    SessionSpeakerFactory,
+    SpeakerFactory,
+)
 
 
 @pytest.fixture
@@ -24,5 +29,20 @@ def make_delegate(db):
         user = UserFactory(**kwargs)
         ProfileFactory(user=user, **profile)
         return user
+
+    return make
+
+
+@pytest.fixture
+def speaking_user(db):
+    """A user with a profile who speaks at a session of ``edition``."""
+
+    def make(edition, title="Follow the money"):
+        user = UserFactory(email="speaker@example.com")
+        ProfileFactory(user=user)
+        speaker = SpeakerFactory(user=user)
+        session = AgendaSessionFactory(edition=edition, title=title)
+        SessionSpeakerFactory(session=session, speaker=speaker)
+        return user, session
 
     return make

@@ -25,6 +25,7 @@ from tests.factories.events import EditionFactory
 pytestmark = pytest.mark.django_db
 
 Status = Registration.Status
+Category = Registration.Category
 
 
 def _register(edition, user, **kwargs):
@@ -399,7 +400,7 @@ def test_profile_save_rejects_bad_phone_and_numeric_names(make_delegate):
             phone="call me",
         )
     assert set(error.value.error_dict) == {"first_name", "phone"}
-    assert not selectors.profile_is_complete(user=user)
+    assert not selectors.profile_complete(selectors.profile_for(user=user))
 
 
 @pytest.mark.parametrize(
@@ -464,3 +465,71 @@ def test_capacity_change_through_the_events_service(edition, make_delegate):
     edition_capacity_set(edition=Edition.objects.get(pk=edition.pk), capacity=4)
     waiting.refresh_from_db()
     assert waiting.status == Status.CONFIRMED
+
+
+def test_speaker_of_another_edition_registers_as_a_delegate(speaking_user, edition):
+    user, _session = speaking_user(EditionFactory())
+
+    registration = _register(edition, user)
+
+    assert (registration.category, registration.status) == (
+        Category.DELEGATE,
+        Status.PENDING,
+    )
+
+
+def test_cancelled_delegate_registering_again_joins_the_back_of_the_list(
+    edition, make_delegate
+):
+    first = make_delegate("first@police.uk")
+    registration = _register(edition, first)
+    for n in range(2):
+        _register(edition, make_delegate(f"c{n}@police.uk"))
+    waiting = _register(edition, make_delegate("w@police.uk"))
+    assert waiting.status == Status.WAITLISTED
+    services.registration_cancel(registration=registration, actor=first)
+    assert Registration.objects.get(pk=waiting.pk).status == Status.CONFIRMED
+    later = _register(edition, make_delegate("w2@police.uk"))
+
+    again = _register(edition, first)
+
+    assert again.pk == registration.pk
+    assert again.status == Status.WAITLISTED
+    assert selectors.waitlist_position(registration=again) == 2
+    assert selectors.waitlist_position(registration=later) == 1
+    assert OutboxEmail.objects.filter(
+        to=first.email, template="registration_waitlisted"
+    ).exists()
+
+
+def test_untrusted_delegate_registering_again_is_pending(edition, make_delegate):
+    user = make_delegate("back@gmail.com")
+    registration = _register(edition, user)
+    services.registration_cancel(registration=registration, actor=user)
+
+    again = _register(edition, user)
+
+    assert (again.pk, again.status) == (registration.pk, Status.PENDING)
+
+
+def test_declined_delegate_cannot_register_again(edition, make_delegate):
+    user = make_delegate("no@gmail.com")
+    registration = _register(edition, user)
+    services.registration_decline(
+        registration=registration, actor=StaffFactory(), reason="Not eligible."
+    )
+
+    with pytest.raises(ValidationError, match="already registered"):
+        _register(edition, user)
+
+
+def test_register_again_after_cancel_when_closed_is_refused(edition, make_delegate):
+    user = make_delegate("back@police.uk")
+    registration = _register(edition, user)
+    services.registration_cancel(registration=registration, actor=user)
+    edition.registration_closes_at = timezone.now() - dt.timedelta(hours=1)
+    edition.save()
+
+    with pytest.raises(ValidationError, match="closed"):
+        _register(edition, user)
+    assert Registration.objects.get(pk=registration.pk).status == Status.CANCELLED

@@ -3,18 +3,26 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from icalendar import Calendar
 
 from delegates import services
 from delegates.models import Profile, Registration
-from delegates.signals import collect_agenda_items
+from delegates.signals import collect_agenda_items, collect_dashboard_panels
 from events.models import Edition
 from socex.mail.models import OutboxEmail
 from tests.factories.accounts import UserFactory
 from tests.factories.delegates import TrustedDomainFactory
-from tests.factories.events import AgendaSessionFactory, EditionFactory
+from tests.factories.events import (
+    AgendaSessionFactory,
+    EditionFactory,
+    SessionSpeakerFactory,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+Category = Registration.Category
 
 Status = Registration.Status
 
@@ -278,6 +286,43 @@ def _dashboard_with(client, user, editions, django_assert_max_num_queries, limit
     return response
 
 
+def test_dashboard_shows_each_cards_panels_from_the_hook_asked_once(
+    client, make_delegate
+):
+    user = make_delegate("panels@police.uk")
+    editions = EditionFactory.create_batch(3)
+    for edition in editions:
+        TrustedDomainFactory(edition=edition)
+    registrations = [_register(edition, user) for edition in editions]
+    asked = []
+
+    def panels(sender, request, registrations, **kwargs):
+        asked.append(sorted(registration.pk for registration in registrations))
+        return {
+            registration.pk: format_html(
+                "<p class='test-panel'>Panel for {}</p>", registration.reference
+            )
+            for registration in registrations
+        } | {registrations[0].pk: "<b>plain text is escaped</b>"}
+
+    collect_dashboard_panels.connect(panels)
+    try:
+        client.force_login(user)
+        page = client.get(reverse("delegates:dashboard")).content.decode()
+    finally:
+        collect_dashboard_panels.disconnect(panels)
+
+    assert asked == [sorted(registration.pk for registration in registrations)]
+    shown = [r for r in registrations if f"Panel for {r.reference}</p>" in page]
+    assert len(shown) == 2
+    assert "&lt;b&gt;plain text is escaped&lt;/b&gt;" in page
+    # Each panel sits in its own registration's card.
+    for registration in shown:
+        card = page.split(f'id="registration-{registration.pk}"', 1)[1]
+        card = card.split("</article>", 1)[0]
+        assert f"Panel for {registration.reference}" in card
+
+
 @pytest.mark.parametrize("count", [1, 6])
 def test_dashboard_query_count_does_not_grow_with_registrations(
     client, make_delegate, django_assert_max_num_queries, count, own_panels_only
@@ -402,3 +447,187 @@ def test_dashboard_upcoming_editions_cost_no_query_each(
 
     for edition in editions:
         assert reverse("delegates:register", args=[edition.slug]) in page
+
+
+def test_dashboard_lists_the_speakers_sessions(speaking_user, client, edition):
+    user, session = speaking_user(edition)
+    draft = EditionFactory(status=Edition.Status.DRAFT)
+    SessionSpeakerFactory(
+        session=AgendaSessionFactory(edition=draft, title="Secret draft talk"),
+        speaker=user.speaker,
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("delegates:dashboard")).content.decode()
+
+    assert "Your sessions as a speaker" in page
+    assert "Follow the money" in page
+    assert edition.title in page
+    assert session.room.name in page
+    assert timezone.localtime(session.starts_at).strftime("%H:%M") in page
+    assert "Secret draft talk" not in page
+
+
+def test_dashboard_without_speaker_has_no_speaker_section(client, make_delegate):
+    client.force_login(make_delegate("plain@police.uk"))
+
+    page = client.get(reverse("delegates:dashboard")).content.decode()
+
+    assert "Your sessions as a speaker" not in page
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_dashboard_speaker_sessions_cost_one_query(
+    speaking_user, client, edition, count, django_assert_max_num_queries
+):
+    user, _session = speaking_user(edition)
+    for n in range(count - 1):
+        other = EditionFactory()
+        SessionSpeakerFactory(
+            session=AgendaSessionFactory(edition=other, title=f"Talk {n}"),
+            speaker=user.speaker,
+        )
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("delegates:dashboard"))
+    assert response.content.decode().count("Talk ") == count - 1
+
+
+def test_speaker_registering_for_their_edition_is_a_confirmed_speaker(
+    speaking_user, client, edition, make_delegate
+):
+    edition.capacity = 1
+    edition.save()
+    _register(edition, make_delegate("full@police.uk"))  # the one delegate place
+    user, _session = speaking_user(edition)  # gmail-like domain: not trusted
+    client.force_login(user)
+    page = client.get(reverse("delegates:register", args=[edition.slug]))
+    assert "registered as a speaker" in page.content.decode()
+
+    response = client.post(
+        reverse("delegates:register", args=[edition.slug]), {"consent_terms": "on"}
+    )
+
+    assert response.status_code == 302
+    registration = Registration.objects.get(user=user)
+    assert (registration.category, registration.status) == (
+        Category.SPEAKER,
+        Status.CONFIRMED,
+    )
+    change = registration.status_changes.get()
+    assert (change.from_status, change.to_status) == ("", Status.CONFIRMED)
+    assert "Speaker" in change.reason
+    assert edition.seats.confirmed == 1  # the speaker takes no delegate place
+    assert OutboxEmail.objects.filter(
+        to=user.email, template="registration_confirmed"
+    ).exists()
+
+
+@pytest.fixture
+def cancelled(client, edition, make_delegate):
+    """A trusted delegate who cancelled their registration, signed in."""
+    user = make_delegate("back@police.uk")
+    registration = _register(edition, user)
+    services.registration_cancel(registration=registration, actor=user)
+    client.force_login(user)
+    return user, registration
+
+
+def test_cancelled_delegate_registers_again_on_the_same_row(client, edition, cancelled):
+    user, registration = cancelled
+
+    page = client.get(reverse("delegates:register", args=[edition.slug]))
+    assert "already registered" not in page.content.decode()
+    assert 'name="consent_terms"' in page.content.decode()
+
+    response = client.post(
+        reverse("delegates:register", args=[edition.slug]), {"consent_terms": "on"}
+    )
+
+    assert response.status_code == 302
+    again = Registration.objects.get(user=user, edition=edition)
+    assert again.pk == registration.pk
+    assert again.reference == registration.reference
+    assert again.status == Status.CONFIRMED
+    assert edition.seats.confirmed == 1
+    history = list(again.status_changes.order_by("id").values_list("to_status"))
+    assert history == [(Status.CONFIRMED,), (Status.CANCELLED,), (Status.CONFIRMED,)]
+    assert (
+        OutboxEmail.objects.filter(
+            to=user.email, template="registration_confirmed"
+        ).count()
+        == 2
+    )
+
+
+def test_cancel_page_of_a_cancelled_registration_offers_no_cancel(
+    client, edition, cancelled
+):
+    _user, registration = cancelled
+
+    page = client.get(reverse("delegates:cancel", args=[registration.reference]))
+    dashboard = client.get(reverse("delegates:dashboard"))
+
+    assert "Cancel my registration" not in page.content.decode()
+    register_url = reverse("delegates:register", args=[edition.slug])
+    assert register_url in page.content.decode()
+    assert register_url in dashboard.content.decode()
+
+
+def test_register_consent_error_is_shown_once(client, edition, make_delegate):
+    client.force_login(make_delegate("c@police.uk"))
+
+    response = client.post(reverse("delegates:register", args=[edition.slug]), {})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("Please accept the terms and the privacy notice") == 1
+    assert reverse("terms") in page and reverse("privacy") in page
+
+
+def test_register_post_without_profile_shows_no_empty_details(client, edition):
+    user = UserFactory(verified=True)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("delegates:register", args=[edition.slug]), {"consent_terms": "on"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "complete your profile" in page.lower()
+    assert "()" not in " ".join(page.split())
+    assert "Name on badge: <strong></strong>" not in page
+    assert reverse("delegates:profile") in page
+
+
+def test_profile_inputs_have_autocomplete(client):
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("delegates:profile")).content.decode()
+
+    for name, token in [
+        ("title_rank", "honorific-prefix"),
+        ("first_name", "given-name"),
+        ("last_name", "family-name"),
+        ("job_title", "organization-title"),
+        ("organisation", "organization"),
+        ("country", "country-name"),
+        ("phone", "tel"),
+    ]:
+        assert f'autocomplete="{token}"' in page, name
+
+
+def test_dashboard_dates_use_the_site_format(client, make_delegate):
+    edition = EditionFactory(
+        start_date=dt.date(2027, 11, 17), end_date=dt.date(2027, 11, 18)
+    )
+    TrustedDomainFactory(edition=edition)
+    user = make_delegate("d@police.uk")
+    _register(edition, user)
+    client.force_login(user)
+
+    page = client.get(reverse("delegates:dashboard")).content.decode()
+
+    assert "17–18 November 2027" in page
+    assert "17 November 2027 – 18 November 2027" not in page

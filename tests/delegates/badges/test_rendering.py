@@ -2,6 +2,7 @@ import io
 
 import pytest
 import segno
+from django.utils import timezone
 from pypdf import PdfReader
 
 from delegates.badges import rendering
@@ -188,3 +189,41 @@ def test_content_hash_changes_with_printed_text_only(make_registration):
 
     assert same == before
     assert rendering.content_hash(_content(registration)) != before
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_badge_contents_ask_for_workshops_once_for_many_badges(
+    badge_edition, make_registration, django_assert_num_queries, count
+):
+    grid = workshop_grid(badge_edition, blocks=2, per_block=1)
+    registrations = [make_registration() for _ in range(count)]
+    for registration in registrations:
+        for runs in grid:
+            choose(registration, runs[0])
+    ids = [registration.pk for registration in registrations]
+
+    # One for the registrations, one for the workshops hook: never one per badge.
+    with django_assert_num_queries(2):
+        contents = rendering.badge_contents(badge_registrations(ids=ids))
+
+    assert len(contents) == count
+    titles = [[line["title"] for line in c["workshops"]] for c in contents]
+    assert titles == [[runs[0].workshop.title for runs in grid]] * count
+    assert contents[0]["workshops"][0]["room"] == grid[0][0].room.name
+
+
+def test_badge_workshops_are_in_time_order_as_printed(badge_edition, make_registration):
+    registration = make_registration()
+    grid = workshop_grid(badge_edition, blocks=3, per_block=1)
+    for runs in reversed(grid):
+        choose(registration, runs[0])
+
+    lines = _content(registration)["workshops"]
+
+    start = grid[0][0].block.session.starts_at
+    end = grid[0][0].block.session.ends_at
+    assert [line["title"] for line in lines] == [r[0].workshop.title for r in grid]
+    assert lines[0]["time"] == (
+        f"{timezone.localtime(start):%H:%M}–{timezone.localtime(end):%H:%M}"
+    )
+    assert set(lines[0]) == {"day", "time", "title", "room"}

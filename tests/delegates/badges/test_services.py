@@ -20,8 +20,9 @@ from tests.factories.delegates import (
     TrustedDomainFactory,
 )
 from tests.factories.events import EditionFactory
+from tests.factories.workshops import workshop_grid
 
-from .conftest import pdf_text
+from .conftest import choose, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +249,25 @@ def test_print_job_stuck_midway_is_finished_by_the_sweep(
     assert nudged == 1
     assert job.status == BadgePrintJob.Status.DONE
     assert len(pdf_text(job.file.read())) == 4
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_print_chunk_queries_do_not_grow_with_its_badges(
+    settings, badge_edition, make_registration, django_assert_max_num_queries, count
+):
+    settings.BADGE_PRINT_CHUNK_SIZE = 8
+    grid = workshop_grid(badge_edition, blocks=2, per_block=1)
+    for _ in range(count):
+        registration = make_registration()
+        for runs in grid:
+            choose(registration, runs[0])
+    job = services.badge_print_job_create(edition=badge_edition)
+    services.badge_print_job_start(job_id=job.pk)
+
+    # The job, the registrations, the workshops hook; then the locked job and its
+    # count, in a savepoint: seven, whether the chunk holds one badge or eight.
+    with django_assert_max_num_queries(7):
+        assert services.badge_print_chunk_render(job_id=job.pk, index=0) == "rendered"
+
+    job.refresh_from_db()
+    assert job.done == count

@@ -1,0 +1,72 @@
+"""Accounts, profiles, trusted domains and the seats counter in the admin."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from ..models import EditionSeats, Profile, TrustedDomain, User
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    extra = 0
+    can_delete = False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
+    search_fields = ["email", "first_name", "last_name"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    inlines = [ProfileInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Name"), {"fields": ["first_name", "last_name"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "user",
+        "organisation",
+        "organisation_type",
+        "country",
+    ]
+    list_filter = ["organisation_type", "country"]
+    list_select_related = ["user"]
+    search_fields = ["first_name", "last_name", "user__email", "organisation"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(TrustedDomain)
+class TrustedDomainAdmin(admin.ModelAdmin):
+    list_display = ["domain", "edition"]
+    list_filter = ["edition"]
+    list_select_related = ["edition"]
+    search_fields = ["domain"]
+
+
+@admin.register(EditionSeats)
+class EditionSeatsAdmin(admin.ModelAdmin):
+    """Read-only: the counter the registration services keep."""
+
+    list_display = ["edition", "capacity", "confirmed", "remaining"]
+    list_select_related = ["edition"]
+    readonly_fields = ["edition", "capacity", "confirmed", "last_number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

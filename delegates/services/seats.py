@@ -1,0 +1,65 @@
+"""Locks and counters: the edition row, then its ``EditionSeats`` row.
+
+Any change that may confirm or free a delegate place takes these locks first, always
+in this order (so two transactions never deadlock), re-reads the state under the
+lock, and keeps ``EditionSeats.confirmed`` in step; the seats row's check constraint
+is the database's last word on overbooking.
+"""
+
+from django.db.models import Max
+
+from events.models import Edition
+
+from ..models import EditionSeats, Registration
+
+Status = Registration.Status
+Category = Registration.Category
+
+
+def _lock_edition(edition_id: int) -> tuple[Edition, EditionSeats]:
+    """Lock the edition, then its seats row (created on first use); sync capacity.
+
+    Two statements on purpose: a row joined into the locking query would be read
+    from the snapshot taken before the lock was granted, i.e. possibly stale.
+    """
+    edition = (
+        Edition.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("series", "venue")
+        .get(pk=edition_id)
+    )
+    seats = EditionSeats.objects.select_for_update().filter(edition=edition).first()
+    if seats is None:
+        # Count what is there (e.g. rows loaded in bulk) so the counter starts true.
+        confirmed = Registration.objects.filter(
+            edition=edition, category=Category.DELEGATE, status=Status.CONFIRMED
+        ).count()
+        last = Registration.objects.filter(edition=edition).aggregate(n=Max("number"))
+        seats = EditionSeats.objects.create(
+            edition=edition,
+            capacity=max(edition.capacity, confirmed),
+            confirmed=confirmed,
+            last_number=last["n"] or 0,
+        )
+    # A capacity lowered below the confirmed count admits nobody until places free
+    # up; the confirmed delegates keep their places.
+    capacity = max(edition.capacity, seats.confirmed)
+    seats.capacity_synced = seats.capacity != capacity
+    if seats.capacity_synced:
+        seats.capacity = capacity
+        seats.save(update_fields=["capacity"])
+    seats.places = max(edition.capacity - seats.confirmed, 0)
+    return edition, seats
+
+
+def _lock_registration(
+    registration: Registration,
+) -> tuple[Registration, Edition, EditionSeats]:
+    """Lock the edition and its seats row, then the registration (re-read)."""
+    edition, seats = _lock_edition(registration.edition_id)
+    locked = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=registration.pk)
+    )
+    locked.edition = edition
+    return locked, edition, seats

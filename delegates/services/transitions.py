@@ -1,0 +1,119 @@
+"""The one place a registration's status changes, and the waiting list moves."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Edition
+
+from .. import selectors, signals
+from ..models import EditionSeats, Registration, RegistrationStatusChange, User
+from .emails import STATUS_EMAILS, _queue_status_email
+
+Status = Registration.Status
+Category = Registration.Category
+
+
+def _transition(
+    registration: Registration,
+    seats: EditionSeats,
+    *,
+    to_status: str,
+    actor: User | None,
+    reason: str = "",
+    from_status: str | None = None,
+    template: str | None = None,
+    save_seats: bool = False,
+) -> Registration:
+    """Move a locked (or new) registration to ``to_status``, in the caller's
+    transaction. Every status change in SOCEX passes here; its effects are:
+
+    In delegates:
+    - ``EditionSeats.confirmed`` follows a delegate entering or leaving
+      ``confirmed``; the status's timestamp (and a decline's reason) is set.
+    - A ``RegistrationStatusChange`` records who, when, from, to and why.
+    - The delegate's email for the new status is queued (``STATUS_EMAILS``, or
+      ``template``); a confirmation carries the event's calendar file.
+
+    Through ``signals.registration_status_changed`` (same transaction):
+    - ``delegates.badges.receivers``: to ``confirmed``, the badge row (and its
+      check-in token) is made and the badge is rendered after commit, then emailed.
+    - ``workshops.receivers``: to any other status, the workshop seats held are
+      released (an audit entry; the late-choice window closes); to ``confirmed``
+      after the choice deadline or a published allocation, a 72-hour late-choice
+      window opens and the delegate is emailed about it.
+    """
+    if from_status is None:
+        from_status = registration.status
+    now = timezone.now()
+    if registration.category == Category.DELEGATE:
+        if from_status == Status.CONFIRMED and to_status != Status.CONFIRMED:
+            seats.confirmed -= 1
+            seats.places += 1
+            save_seats = True
+        elif to_status == Status.CONFIRMED and from_status != Status.CONFIRMED:
+            seats.confirmed += 1
+            seats.places -= 1
+            save_seats = True
+    if save_seats:
+        seats.save(update_fields=["confirmed", "last_number"])
+    registration.status = to_status
+    if to_status == Status.CONFIRMED:
+        registration.confirmed_at = now
+    elif to_status == Status.WAITLISTED:
+        registration.waitlisted_at = now
+    elif to_status == Status.CANCELLED:
+        registration.cancelled_at = now
+    if to_status == Status.DECLINED:
+        registration.decline_reason = reason
+    registration.save()
+    RegistrationStatusChange.objects.create(
+        registration=registration,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+    )
+    signals.registration_status_changed.send(
+        sender=Registration,
+        registration=registration,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    # Each change queues its own email, so no idempotency key is needed.
+    _queue_status_email(
+        registration,
+        template=template or STATUS_EMAILS[to_status],
+        key=None,
+        reason=reason,
+    )
+    return registration
+
+
+def _promote(
+    edition: Edition,
+    seats: EditionSeats,
+    *,
+    actor: User | None = None,
+    exclude: Registration | None = None,
+) -> list[Registration]:
+    """Confirm waitlisted delegates, first in line first, while places remain (each
+    with the effects of ``_transition`` and the ``registration_promoted`` email)."""
+    if seats.places <= 0:
+        return []
+    queue = selectors.waitlist_queue(edition=edition).select_related("user__profile")
+    if exclude is not None:
+        queue = queue.exclude(pk=exclude.pk)
+    promoted = []
+    for registration in queue.select_for_update(of=("self",))[: seats.places]:
+        registration.edition = edition
+        promoted.append(
+            _transition(
+                registration,
+                seats,
+                to_status=Status.CONFIRMED,
+                actor=actor,
+                reason=str(_("A place became available.")),
+                template="registration_promoted",
+            )
+        )
+    return promoted

@@ -1,0 +1,32 @@
+"""The account adapter sends allauth's emails through the outbox (adapters.py)."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from socex.mail.models import OutboxEmail
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_verification_email_names_the_site(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": "new.person@police.uk",
+                "password1": "a-long-Passphrase-2027",
+                "password2": "a-long-Passphrase-2027",
+            },
+        )
+
+    assert response.status_code == 302
+    email = OutboxEmail.objects.get(to="new.person@police.uk")
+    for body in (email.body_text, email.subject):
+        assert "SOCEX" in body
+    assert "Hello from !" not in email.body_text
+    assert " on ." not in email.body_text
+    assert len(mail.outbox) == 1
+    assert "SOCEX" in mail.outbox[0].body

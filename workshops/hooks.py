@@ -1,0 +1,45 @@
+"""How workshops answers the hooks delegates defines (``delegates.signals``), so
+delegates shows workshop content without importing this app. Connected in
+``WorkshopsConfig.ready()``."""
+
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+
+from delegates.signals import collect_badge_workshops, collect_dashboard_panels
+
+from .models import WorkshopChoice
+
+
+@receiver(collect_badge_workshops, dispatch_uid="workshops_badge_workshops")
+def badge_workshops(sender, registrations, **kwargs) -> dict[int, list[dict]]:
+    """The seats each registration holds, for the back of its badge and the door:
+    one query however many registrations are asked about."""
+    rows: dict[int, list[dict]] = {}
+    choices = WorkshopChoice.objects.filter(
+        registration_id__in=[registration.pk for registration in registrations]
+    ).select_related("workshop", "run__room", "block__session")
+    for choice in choices:
+        session, room = choice.block.session, choice.run.room
+        rows.setdefault(choice.registration_id, []).append(
+            {
+                "starts_at": session.starts_at,
+                "ends_at": session.ends_at,
+                "title": str(choice.workshop),
+                "room": room.name if room else "",
+            }
+        )
+    return rows
+
+
+@receiver(collect_dashboard_panels, dispatch_uid="workshops_dashboard_panels")
+def dashboard_panels(sender, request, registrations, **kwargs) -> dict[int, str]:
+    """The workshops panel of each registration's card on My SOCEX (empty when the
+    edition offers none or the registration does not choose)."""
+    return {
+        registration.pk: render_to_string(
+            "workshops/_dashboard_registration.html",
+            {"registration": registration},
+            request=request,
+        )
+        for registration in registrations
+    }
