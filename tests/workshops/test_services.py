@@ -13,6 +13,7 @@ from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import WorkshopFactory, WorkshopRunFactory, workshop_grid
 from workshops import services
+from workshops.services import seats as seats_module
 from workshops.models import (
     ChoiceWindow,
     WorkshopAuditEntry,
@@ -428,5 +429,5 @@ def test_seat_counter_refuses_overbooking_for_code_without_lock(grid):
     run = grid[0][0]
     WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=20)
     with pytest.raises(ValidationError, match="filled up"), transaction.atomic():
-        services._seat_delta([run.pk], +1)
+        seats_module.seat_delta([run.pk], +1)
     assert seats(run) == 20
