@@ -3,6 +3,7 @@ services)."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 
 from events.models import AgendaSession
@@ -34,6 +35,20 @@ class WorkshopRunInline(admin.TabularInline):
     extra = 0
     fields = ["block", "room", "capacity", "seats_taken"]
     readonly_fields = ["seats_taken"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Deleting a row asks the service's rule first, so a run with delegates is
+        refused in the service's words rather than Django's protected-objects list."""
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class RunForm(formset.form):
+            def hand_clean_DELETE(self):
+                if self.cleaned_data.get(DELETION_FIELD_NAME) and self.instance.pk:
+                    services.workshop_run_delete_validate(run=self.instance)
+                super().hand_clean_DELETE()
+
+        formset.form = RunForm
+        return formset
 
 
 @admin.register(Workshop)

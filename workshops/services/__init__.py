@@ -27,6 +27,7 @@ from .organiser import (
     workshop_run_capacity_validate,
     workshop_run_create,
     workshop_run_delete,
+    workshop_run_delete_validate,
     workshop_run_update,
 )
 from .sheets import sign_in_sheet_render, sign_in_sheet_request
@@ -46,6 +47,7 @@ __all__ = [
     "workshop_run_capacity_validate",
     "workshop_run_create",
     "workshop_run_delete",
+    "workshop_run_delete_validate",
     "workshop_run_update",
     "workshops_copy",
 ]

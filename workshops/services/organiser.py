@@ -119,6 +119,16 @@ def workshop_run_update(
     return locked
 
 
+def workshop_run_delete_validate(*, run: WorkshopRun) -> None:
+    """Refuse to delete a run while delegates hold seats in it; the one statement of
+    the rule (the service checks it under the run's lock, the admin before saving)."""
+    if run.seats_taken:
+        raise ValidationError(
+            _("%(run)s still has delegates: move them first.") % {"run": run},
+            code="run_has_delegates",
+        )
+
+
 @transaction.atomic
 def workshop_run_delete(*, run: WorkshopRun) -> None:
     """Delete a run nobody holds a seat in, with its sign-in sheet and its places in
@@ -127,10 +137,7 @@ def workshop_run_delete(*, run: WorkshopRun) -> None:
     locked = lock_runs([run.pk]).get(run.pk)
     if locked is None:
         return
-    if locked.seats_taken:
-        raise ValidationError(
-            _("%(run)s still has delegates: move them first.") % {"run": locked}
-        )
+    workshop_run_delete_validate(run=locked)
     locked.delete()
 
 

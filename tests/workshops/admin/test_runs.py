@@ -2,9 +2,10 @@
 (``workshops.admin.runs``)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
-from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import (
     workshop_grid,
@@ -133,11 +134,7 @@ def test_run_capacity_change_in_admin_goes_through_service(staff_client, edition
 
 def test_run_capacity_below_seats_taken_is_a_form_error(staff_client, edition):
     grid = workshop_grid(edition)
-    for _ in range(3):
-        services.workshop_choices_set(
-            registration=RegistrationFactory(edition=edition),
-            run_ids=[block[0].pk for block in grid],
-        )
+    seat(edition, grid, 3)
     run = grid[0][0]
     url = reverse("admin:workshops_workshoprun_change", args=[run.pk])
     response = staff_client.post(
@@ -178,3 +175,56 @@ def test_adding_a_run_without_room_or_capacity_is_a_form_error(staff_client, edi
     assert response.status_code == 200
     assert "Choose a workshop block of this workshop" in response.content.decode()
     assert WorkshopRun.objects.filter(workshop=workshop).count() == 1
+
+
+def test_run_capacity_rule_has_the_same_words_in_the_run_page_and_service(
+    staff_client, edition, grid
+):
+    seat(edition, grid, 3)
+    run = grid[0][0]
+    with pytest.raises(ValidationError) as refused:
+        services.workshop_run_capacity_set(run=run, capacity=1)
+    (message,) = refused.value.messages
+    url = reverse("admin:workshops_workshoprun_change", args=[run.pk])
+    response = staff_client.post(url, {"room": run.room_id or "", "capacity": 1})
+    assert response.status_code == 200
+    assert escape(message) in response.content.decode()
+    assert WorkshopRun.objects.get(pk=run.pk).capacity == 20
+
+
+def test_run_without_room_or_capacity_has_the_same_words_in_the_admin_and_service(
+    staff_client, grid
+):
+    workshop, block = grid[0][0].workshop, grid[1][0].block
+    with pytest.raises(ValidationError) as refused:
+        services.workshop_run_create(workshop=workshop, block=block)
+    (message,) = refused.value.message_dict["capacity"]
+    response = staff_client.post(
+        reverse("admin:workshops_workshoprun_add"),
+        {"workshop": workshop.pk, "block": block.pk, "room": ""},
+    )
+    assert response.status_code == 200
+    assert escape(message) in response.content.decode()
+    assert WorkshopRun.objects.filter(workshop=workshop).count() == 1
+
+
+def test_run_added_in_the_admin_is_created_by_the_service(staff_client, grid):
+    workshop, block = grid[0][0].workshop, grid[1][0].block
+    response = staff_client.post(
+        reverse("admin:workshops_workshoprun_add"),
+        {"workshop": workshop.pk, "block": block.pk, "room": "", "capacity": 7},
+    )
+    added = WorkshopRun.objects.get(workshop=workshop, block=block)
+    assert response.status_code == 302
+    assert (added.capacity, added.seats_taken) == (7, 0)
+    page = staff_client.get(response["Location"], follow=True)
+    assert page.status_code == 200
+
+
+def test_run_deleted_in_the_admin_goes_through_the_service(staff_client, grid):
+    run = grid[0][0]
+    response = staff_client.post(
+        reverse("admin:workshops_workshoprun_delete", args=[run.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not WorkshopRun.objects.filter(pk=run.pk).exists()
