@@ -1,6 +1,9 @@
 """Small reads and set-ups the workshops tests share (plain functions, not fixtures:
 each takes what it works on)."""
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from tests.factories.delegates import RegistrationFactory
 from workshops import services
 from workshops.models import WorkshopChoice, WorkshopRun
@@ -33,3 +36,10 @@ def seat(edition, grid, count=1):
             registration=registration, run_ids=first_of_each(grid)
         )
     return registrations
+
+
+def refusal(service, **kwargs) -> ValidationError:
+    """The ValidationError ``service(**kwargs)`` refuses with (it must refuse)."""
+    with pytest.raises(ValidationError) as refused:
+        service(**kwargs)
+    return refused.value

@@ -77,34 +77,36 @@ class WorkshopAdmin(admin.ModelAdmin):
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)
         for run in formset.deleted_objects:
-            try:
-                services.workshop_run_delete(run=run)
-            except ValidationError as exc:
-                message_errors(self, request, exc)
+            self._through(request, services.workshop_run_delete, run=run)
         for run, _fields in formset.changed_objects:
-            try:
-                services.workshop_run_update(
-                    run=run,
-                    block=run.block,
-                    room=run.room,
-                    capacity=run.capacity,
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                message_errors(self, request, exc)
-        created = []
-        for run in formset.new_objects:
-            try:
-                created.append(
-                    services.workshop_run_create(
-                        workshop=run.workshop,
-                        block=run.block,
-                        room=run.room,
-                        capacity=run.capacity,
-                    )
-                )
-            except ValidationError as exc:
-                message_errors(self, request, exc)
+            self._through(
+                request,
+                services.workshop_run_update,
+                run=run,
+                block=run.block,
+                room=run.room,
+                capacity=run.capacity,
+                actor=request.user,
+            )
+        added = [
+            self._through(
+                request,
+                services.workshop_run_create,
+                workshop=run.workshop,
+                block=run.block,
+                room=run.room,
+                capacity=run.capacity,
+            )
+            for run in formset.new_objects
+        ]
         # The change message names what was really added.
-        formset.new_objects = created
+        formset.new_objects = [run for run in added if run is not None]
         formset.save_m2m()
+
+    def _through(self, request, service, **kwargs):
+        """Call ``service``; a refusal is reported in its words and the rest goes on."""
+        try:
+            return service(**kwargs)
+        except ValidationError as exc:
+            message_errors(self, request, exc)
+            return None

@@ -10,7 +10,7 @@ from tests.factories.events import RoomFactory
 from tests.factories.workshops import (
     workshop_grid,
 )
-from tests.workshops.helpers import seat, seats
+from tests.workshops.helpers import refusal, seat, seats
 from workshops import services
 from workshops.models import WorkshopAuditEntry, WorkshopChoice, WorkshopRun
 
@@ -105,9 +105,9 @@ def test_run_capacity_rule_has_the_same_words_in_the_workshop_page_and_service(
 ):
     seat(edition, grid, 3)
     run = grid[0][0]
-    with pytest.raises(ValidationError) as refused:
-        services.workshop_run_capacity_set(run=run, capacity=1)
-    (message,) = refused.value.messages
+    (message,) = refusal(
+        services.workshop_run_capacity_set, run=run, capacity=1
+    ).messages
     response = staff_client.post(change_url(run), workshop_page(run, capacity=1))
     assert response.status_code == 200
     assert escape(message) in response.content.decode()

@@ -10,7 +10,7 @@ from tests.factories.events import EditionFactory
 from tests.factories.workshops import (
     workshop_grid,
 )
-from tests.workshops.helpers import seat
+from tests.workshops.helpers import refusal, seat
 from workshops import services
 from workshops.models import (
     SignInSheet,
@@ -182,9 +182,9 @@ def test_run_capacity_rule_has_the_same_words_in_the_run_page_and_service(
 ):
     seat(edition, grid, 3)
     run = grid[0][0]
-    with pytest.raises(ValidationError) as refused:
-        services.workshop_run_capacity_set(run=run, capacity=1)
-    (message,) = refused.value.messages
+    (message,) = refusal(
+        services.workshop_run_capacity_set, run=run, capacity=1
+    ).messages
     url = reverse("admin:workshops_workshoprun_change", args=[run.pk])
     response = staff_client.post(url, {"room": run.room_id or "", "capacity": 1})
     assert response.status_code == 200
