@@ -78,14 +78,14 @@ class WorkshopAdmin(admin.ModelAdmin):
         formset.save(commit=False)
         for run in formset.deleted_objects:
             self._through(request, services.workshop_run_delete, run=run)
-        for run, _fields in formset.changed_objects:
+        for run, changed in formset.changed_objects:
             self._through(
                 request,
                 services.workshop_run_update,
                 run=run,
-                block=run.block,
-                room=run.room,
-                capacity=run.capacity,
+                block=run.block if "block" in changed else None,
+                room=run.room if "room" in changed else services.UNCHANGED,
+                capacity=run.capacity if "capacity" in changed else None,
                 actor=request.user,
             )
         added = [

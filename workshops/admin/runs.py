@@ -112,8 +112,12 @@ class WorkshopRunAdmin(admin.ModelAdmin):
         try:
             services.workshop_run_update(
                 run=obj,
-                room=obj.room,
-                capacity=form.cleaned_data.get("capacity"),
+                room=obj.room if "room" in form.changed_data else services.UNCHANGED,
+                capacity=(
+                    form.cleaned_data.get("capacity")
+                    if "capacity" in form.changed_data
+                    else None
+                ),
                 actor=request.user,
             )
         except ValidationError as exc:

@@ -22,6 +22,7 @@ from .choices import (
 )
 from .copying import workshops_copy
 from .organiser import (
+    UNCHANGED,
     workshop_choice_move,
     workshop_run_capacity_set,
     workshop_run_capacity_validate,
@@ -33,6 +34,7 @@ from .organiser import (
 from .sheets import sign_in_sheet_render, sign_in_sheet_request
 
 __all__ = [
+    "UNCHANGED",
     "LATE_WINDOW",
     "allocation_publish",
     "allocation_run",

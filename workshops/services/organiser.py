@@ -88,17 +88,27 @@ def workshop_run_create(
     return run
 
 
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+# For ``workshop_run_update(room=...)``, where None means "no room".
+UNCHANGED = _Unchanged()
+
+
 @transaction.atomic
 def workshop_run_update(
     *,
     run: WorkshopRun,
-    room: Room | None,
     block: TimeBlock | None = None,
+    room: Room | None | _Unchanged = UNCHANGED,
     capacity: int | None = None,
     actor=None,
 ) -> WorkshopRun:
-    """Move a run to ``room`` (and ``block``, when given) and set its ``capacity``
-    (kept when None), under the run's lock; all or nothing.
+    """Move a run to ``block`` and ``room`` and set its ``capacity``, under the run's
+    lock; all or nothing. What is not given (None, or ``UNCHANGED`` for the room)
+    keeps its stored value, so a concurrent change to it is not overwritten.
 
     Validated by the model (a run with seats stays in its block, a room at the
     conference's venue) and by the capacity rule. A capacity change is audited, as
@@ -109,7 +119,8 @@ def workshop_run_update(
     old = locked.capacity
     if block is not None:
         locked.block = block
-    locked.room = room
+    if room is not UNCHANGED:
+        locked.room = room
     if capacity is not None:
         locked.capacity = capacity
     locked.full_clean()

@@ -138,6 +138,11 @@ def test_run_update_is_all_or_nothing_and_audits_capacity(grid, registration):
     services.workshop_run_update(run=run, room=room)
     assert WorkshopRun.objects.get(pk=run.pk).capacity == 25
     assert WorkshopAuditEntry.objects.count() == 1
+    services.workshop_run_update(run=run, capacity=26)
+    fresh = WorkshopRun.objects.get(pk=run.pk)
+    assert (fresh.room_id, fresh.capacity) == (room.pk, 26)
+    services.workshop_run_update(run=run, room=None)
+    assert WorkshopRun.objects.get(pk=run.pk).room_id is None
 
 
 def test_run_delete_refused_while_delegates_hold_seats(grid, registration):
