@@ -9,7 +9,7 @@ from events.signals import edition_duplicated
 
 from . import services
 from .models import WorkshopChoice, WorkshopRun
-from .selectors import is_eligible
+from .selectors import is_eligible, registration_is_late
 
 
 @receiver(registration_status_changed, dispatch_uid="workshops_status_changed")
@@ -31,7 +31,7 @@ def on_registration_status_changed(
         workshop__edition_id=registration.edition_id, workshop__published=True
     ).exists():
         return
-    if services.registration_is_late(registration):
+    if registration_is_late(registration):
         services.choice_window_open(registration=registration)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +42,13 @@ def published_allocation(edition: Edition) -> Allocation | None:
         .order_by("-published_at")
         .first()
     )
+
+
+def registration_is_late(registration: Registration, *, now=None) -> bool:
+    """Confirmed after the selection deadline or after an allocation was published."""
+    now = now or timezone.now()
+    edition = registration.edition
+    return now >= deadline_for(edition) or published_allocation(edition) is not None
 
 
 def blocks_with_runs(edition: Edition) -> list[TimeBlock]:
@@ -174,14 +181,6 @@ def choice_state(
     )
 
 
-def fill_by_run(edition: Edition) -> QuerySet[WorkshopRun]:
-    return (
-        WorkshopRun.objects.filter(workshop__edition=edition)
-        .select_related("workshop", "block__session", "room")
-        .order_by("block__session__starts_at", "workshop__order", "id")
-    )
-
-
 def attendance(run: WorkshopRun) -> list[WorkshopChoice]:
     """Who sits in a run, by surname."""
     return list(
@@ -193,3 +192,10 @@ def attendance(run: WorkshopRun) -> list[WorkshopChoice]:
             "registration__reference",
         )
     )
+
+
+def choices_count(edition: Edition) -> int:
+    """How many seats delegates hold in the edition's workshops."""
+    return WorkshopChoice.objects.filter(run__workshop__edition=edition).aggregate(
+        n=Count("pk")
+    )["n"]

@@ -13,43 +13,15 @@ from django.urls import reverse
 from delegates.models import Registration
 from socex.mail.models import OutboxEmail
 from tests.factories.delegates import RegistrationFactory
-from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
+from tests.workshops.helpers import chosen, seats
 from workshops import selectors, services
-from workshops.models import WorkshopChoice, WorkshopRun
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def edition():
-    return EditionFactory()
-
-
-@pytest.fixture
-def grid(edition):
-    return workshop_grid(edition)
-
-
-@pytest.fixture
-def registration(edition):
-    return RegistrationFactory(edition=edition)
-
-
 def column(grid, pick):
     return [block[pick].pk for block in grid]
-
-
-def chosen(registration):
-    return sorted(
-        WorkshopChoice.objects.filter(registration=registration).values_list(
-            "run_id", flat=True
-        )
-    )
-
-
-def seats(run):
-    return WorkshopRun.objects.get(pk=run.pk).seats_taken
 
 
 def seat_statements():

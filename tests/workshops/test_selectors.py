@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
+from tests.workshops.helpers import seat
 from workshops import selectors
 from workshops.models import Allocation, ChoiceWindow, WorkshopSettings
 
@@ -74,3 +75,24 @@ def test_choice_state_preloaded_needs_no_query(django_assert_num_queries):
         state = selectors.choice_state(loaded)
     assert state.can_choose is True
     assert state.settings.workshops_per_delegate == 4
+
+
+def test_choices_count_counts_the_seats_of_one_edition(edition, grid):
+    seat(edition, grid, 2)
+    other = EditionFactory()
+    seat(other, workshop_grid(other))
+    assert selectors.choices_count(edition) == 8
+    assert selectors.choices_count(other) == 4
+
+
+def test_registration_is_late_after_the_deadline_or_a_published_allocation(
+    edition, registration
+):
+    deadline = edition.workshop_selection_closes_at
+    before = deadline - dt.timedelta(minutes=1)
+    assert selectors.registration_is_late(registration, now=before) is False
+    assert selectors.registration_is_late(registration, now=deadline) is True
+    Allocation.objects.create(
+        edition=edition, seed=1, status=Allocation.Status.PUBLISHED
+    )
+    assert selectors.registration_is_late(registration, now=before) is True

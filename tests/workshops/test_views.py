@@ -6,37 +6,15 @@ from delegates.models import Registration
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
+from tests.workshops.helpers import chosen
 from workshops import services
-from workshops.models import WorkshopChoice, WorkshopPreference, WorkshopSettings
+from workshops.models import WorkshopPreference, WorkshopSettings
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def edition():
-    return EditionFactory()
-
-
-@pytest.fixture
-def grid(edition):
-    return workshop_grid(edition)
-
-
-@pytest.fixture
-def registration(edition):
-    return RegistrationFactory(edition=edition)
-
-
 def form_data(grid, pick=0):
     return {f"block-{block[0].block_id}": block[pick].pk for block in grid}
-
-
-def chosen(registration):
-    return sorted(
-        WorkshopChoice.objects.filter(registration=registration).values_list(
-            "run_id", flat=True
-        )
-    )
 
 
 def test_choose_page_shows_places_and_disables_full(client, edition, registration):

@@ -1,59 +1,27 @@
+"""Live choices, ranked preferences and the late-choice window
+(``workshops.services.choices``)."""
+
 import datetime as dt
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from delegates.models import Registration
-from tests.factories.accounts import StaffFactory
 from tests.factories.delegates import RegistrationFactory
-from tests.factories.events import EditionFactory
-from tests.factories.workshops import WorkshopFactory, WorkshopRunFactory, workshop_grid
+from tests.factories.workshops import (
+    WorkshopRunFactory,
+    workshop_grid,
+)
+from tests.workshops.helpers import chosen, first_of_each, seats
 from workshops import services
 from workshops.models import (
-    ChoiceWindow,
-    WorkshopAuditEntry,
-    WorkshopChoice,
     WorkshopPreference,
-    WorkshopRun,
     WorkshopSettings,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def edition():
-    return EditionFactory()
-
-
-@pytest.fixture
-def grid(edition):
-    return workshop_grid(edition)
-
-
-@pytest.fixture
-def registration(edition):
-    return RegistrationFactory(edition=edition)
-
-
-def first_of_each(grid):
-    return [block[0].pk for block in grid]
-
-
-def chosen(registration):
-    return sorted(
-        WorkshopChoice.objects.filter(registration=registration).values_list(
-            "run_id", flat=True
-        )
-    )
-
-
-def seats(run):
-    return WorkshopRun.objects.get(pk=run.pk).seats_taken
 
 
 def test_choices_set_takes_one_seat_per_run(grid, registration, mailoutbox):
@@ -202,84 +170,6 @@ def test_keeping_a_seat_in_a_full_run_is_allowed(edition):
     assert seats(grid[0][0]) == 1
 
 
-def test_run_check_constraint_refuses_overbooking_without_lock(grid):
-    run = grid[0][0]
-    WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=20)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=F("seats_taken") + 1)
-    assert seats(run) == 20
-
-
-def test_choice_unique_block_constraint(grid, registration):
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    with pytest.raises(IntegrityError), transaction.atomic():
-        WorkshopChoice.objects.create(
-            registration=registration,
-            run=grid[0][1],
-            block=grid[0][1].block,
-            workshop=grid[0][1].workshop,
-        )
-
-
-def test_cancelled_registration_frees_its_seats(grid, registration):
-    from delegates.signals import registration_status_changed
-
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    registration.status = Registration.Status.CANCELLED
-    registration.save()
-    registration_status_changed.send(
-        sender=Registration,
-        registration=registration,
-        from_status=Registration.Status.CONFIRMED,
-        to_status=Registration.Status.CANCELLED,
-    )
-    assert chosen(registration) == []
-    assert [seats(block[0]) for block in grid] == [0, 0, 0, 0]
-    assert WorkshopAuditEntry.objects.filter(
-        action=WorkshopAuditEntry.Action.SEATS_RELEASED, registration=registration
-    ).exists()
-
-
-def test_cancel_through_delegates_service_frees_seats(grid, registration):
-    from delegates.services import registration_cancel
-
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    registration_cancel(registration=registration, actor=registration.user)
-    assert chosen(registration) == []
-    assert seats(grid[0][0]) == 0
-
-
-def test_late_confirmation_opens_72_hour_window_and_emails(
-    edition, grid, django_capture_on_commit_callbacks
-):
-    from delegates.signals import registration_status_changed
-
-    edition.workshop_selection_closes_at = timezone.now() - dt.timedelta(hours=1)
-    edition.save()
-    registration = RegistrationFactory(edition=edition)
-    with django_capture_on_commit_callbacks(execute=True):
-        registration_status_changed.send(
-            sender=Registration,
-            registration=registration,
-            from_status=Registration.Status.WAITLISTED,
-            to_status=Registration.Status.CONFIRMED,
-        )
-    window = ChoiceWindow.objects.get(registration=registration)
-    hours = (window.closes_at - window.opened_at).total_seconds() / 3600
-    assert hours == 72
-    assert any("72 hours" in m.body for m in mail.outbox)
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    assert chosen(registration) == sorted(first_of_each(grid))
-
-
 def test_late_window_expired_refused(edition, grid):
     edition.workshop_selection_closes_at = timezone.now() - dt.timedelta(days=5)
     edition.save()
@@ -291,94 +181,6 @@ def test_late_window_expired_refused(edition, grid):
         services.workshop_choices_set(
             registration=registration, run_ids=first_of_each(grid)
         )
-
-
-def test_confirmation_before_deadline_opens_no_window(edition, grid):
-    from delegates.signals import registration_status_changed
-
-    registration = RegistrationFactory(edition=edition)
-    registration_status_changed.send(
-        sender=Registration,
-        registration=registration,
-        from_status=Registration.Status.PENDING,
-        to_status=Registration.Status.CONFIRMED,
-    )
-    assert not ChoiceWindow.objects.filter(registration=registration).exists()
-
-
-def test_move_within_capacity_is_audited(grid, registration):
-    staff = StaffFactory()
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
-    services.workshop_choice_move(
-        choice=choice, to_run=grid[0][1], actor=staff, reason="Asked at the desk"
-    )
-    assert seats(grid[0][0]) == 0
-    assert seats(grid[0][1]) == 1
-    entry = WorkshopAuditEntry.objects.get(action=WorkshopAuditEntry.Action.MOVE)
-    assert entry.actor == staff
-    assert "Asked at the desk" in entry.detail
-
-
-def test_move_into_full_run_refused(edition, registration):
-    grid = workshop_grid(edition, capacity=1)
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    other = RegistrationFactory(edition=edition)
-    services.workshop_choices_set(
-        registration=other, run_ids=[block[1].pk for block in grid]
-    )
-    choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
-    with pytest.raises(ValidationError, match="full"):
-        services.workshop_choice_move(choice=choice, to_run=grid[0][1])
-    assert seats(grid[0][1]) == 1
-    assert seats(grid[0][0]) == 1
-
-
-def test_move_into_block_already_taken_refused(grid, registration):
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
-    with pytest.raises(ValidationError, match="already has a workshop"):
-        services.workshop_choice_move(choice=choice, to_run=grid[1][1])
-
-
-def test_capacity_raise_is_audited(grid):
-    staff = StaffFactory()
-    services.workshop_run_capacity_set(run=grid[0][0], capacity=30, actor=staff)
-    assert WorkshopRun.objects.get(pk=grid[0][0].pk).capacity == 30
-    entry = WorkshopAuditEntry.objects.get(action=WorkshopAuditEntry.Action.CAPACITY)
-    assert "20" in entry.detail and "30" in entry.detail
-
-
-def test_capacity_below_seats_taken_refused(grid, registration):
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    with pytest.raises(ValidationError, match="cannot go below"):
-        services.workshop_run_capacity_set(run=grid[0][0], capacity=0)
-    assert WorkshopRun.objects.get(pk=grid[0][0].pk).capacity == 20
-
-
-def test_run_capacity_defaults_to_room(edition):
-    from tests.factories.events import RoomFactory
-
-    room = RoomFactory(venue=edition.venue, capacity=35)
-    run = WorkshopRunFactory(workshop=WorkshopFactory(edition=edition), room=room)
-    run.capacity = None
-    run.save()
-    fresh = WorkshopRun(workshop=run.workshop, block=run.block, room=room)
-    assert fresh.capacity is None
-    WorkshopRun.objects.filter(pk=run.pk).delete()
-    fresh.save()
-    assert fresh.capacity == 35
-
-
-# --- ranked preferences ----------------------------------------------------------
 
 
 @pytest.fixture
@@ -422,11 +224,3 @@ def test_live_choice_refused_in_ranked_mode(ranked, registration):
         services.workshop_choices_set(
             registration=registration, run_ids=first_of_each(ranked)
         )
-
-
-def test_seat_counter_refuses_overbooking_for_code_without_lock(grid):
-    run = grid[0][0]
-    WorkshopRun.objects.filter(pk=run.pk).update(seats_taken=20)
-    with pytest.raises(ValidationError, match="filled up"), transaction.atomic():
-        services._seat_delta([run.pk], +1)
-    assert seats(run) == 20
