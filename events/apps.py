@@ -7,7 +7,9 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
-        from events import cache, models
+        # Models and the cache module are importable only once the app registry is
+        # ready, so ready() imports them here.
+        from events import cache, models  # noqa: PLC0415
 
         # Any change to what the public pages show invalidates their cached copies.
         for model in (

@@ -132,7 +132,7 @@ def html_to_pdf(
 
 def join_pdfs(parts: Iterable[bytes]) -> bytes:
     """Concatenate PDF documents (e.g. chunks rendered in parallel) into one."""
-    from pypdf import PdfWriter
+    from pypdf import PdfWriter  # noqa: PLC0415  pypdf loads only where PDFs are joined
 
     writer = PdfWriter()
     for part in parts:
@@ -143,6 +143,6 @@ def join_pdfs(parts: Iterable[bytes]) -> bytes:
 
 
 def pdf_page_count(data: bytes) -> int:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # noqa: PLC0415  as above
 
     return len(PdfReader(io.BytesIO(data)).pages)

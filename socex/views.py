@@ -18,7 +18,7 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from socex.celery import app
+    from socex.celery import app  # noqa: PLC0415  the Celery app loads only when asked
 
     try:
         with app.connection_for_write() as conn:

@@ -6,4 +6,5 @@ class WorkshopsConfig(AppConfig):
     verbose_name = "Workshops"
 
     def ready(self) -> None:
-        from . import hooks, receivers  # noqa: F401
+        # Connecting receivers needs the models, which load after the app registry.
+        from . import hooks, receivers  # noqa: F401, PLC0415
