@@ -140,15 +140,8 @@ def test_choices_set_unconfirmed_registration_refused(edition, grid, status):
     assert chosen(registration) == []
 
 
-def test_choices_set_full_run_changes_nothing_and_names_it(edition, registration):
-    grid = workshop_grid(edition, capacity=1)
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    other = RegistrationFactory(edition=edition)
-    services.workshop_choices_set(
-        registration=other, run_ids=[block[1].pk for block in grid]
-    )
+def test_choices_set_full_run_changes_nothing_and_names_it(full_grid, registration):
+    grid = full_grid
     wanted = [grid[0][1].pk, grid[1][0].pk, grid[2][0].pk, grid[3][0].pk]
     with pytest.raises(ValidationError) as info:
         services.workshop_choices_set(registration=registration, run_ids=wanted)

@@ -4,12 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.factories.accounts import StaffFactory
-from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import RoomFactory
 from tests.factories.workshops import (
     WorkshopFactory,
     WorkshopRunFactory,
-    workshop_grid,
 )
 from tests.workshops.helpers import first_of_each, seats
 from workshops import services
@@ -38,15 +36,8 @@ def test_move_within_capacity_is_audited(grid, registration):
     assert "Asked at the desk" in entry.detail
 
 
-def test_move_into_full_run_refused(edition, registration):
-    grid = workshop_grid(edition, capacity=1)
-    services.workshop_choices_set(
-        registration=registration, run_ids=first_of_each(grid)
-    )
-    other = RegistrationFactory(edition=edition)
-    services.workshop_choices_set(
-        registration=other, run_ids=[block[1].pk for block in grid]
-    )
+def test_move_into_full_run_refused(full_grid, registration):
+    grid = full_grid
     choice = WorkshopChoice.objects.get(registration=registration, run=grid[0][0])
     with pytest.raises(ValidationError, match="full"):
         services.workshop_choice_move(choice=choice, to_run=grid[0][1])
