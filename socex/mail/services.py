@@ -1,10 +1,12 @@
 """The email outbox: every email the platform sends is queued and delivered here.
 
-``email_queue`` writes a row inside the caller's transaction; after commit the rows
-queued by that transaction go out together over one SMTP connection
-(``outbox_deliver_batch``). Delivery is at least once with one Message-ID per row:
-a row is claimed (``sending``, committed) before the mail server is spoken to and
-marked ``sent`` after it accepts, so a worker that dies in between leaves a claim that
+``email_queue`` writes a row inside the caller's transaction and enqueues its delivery
+after commit; the sweep, the retry of failed emails and bulk senders deliver rows in
+batches over one SMTP connection (``outbox_deliver_batch``).
+
+Delivery is at least once with one Message-ID per row: a row is claimed
+(``sending``, committed) before the mail server is spoken to and marked ``sent``
+after it accepts, so a worker that dies in between leaves a claim that
 is sent again only after ``OUTBOX_CLAIM_STALE_AFTER``, with the same Message-ID.
 Transient failures are retried on the row (``next_attempt_at``, honoured by the
 sweep) for ``OUTBOX_RETRY_WINDOW``; a 5xx reply to the message fails it at once.
@@ -17,7 +19,6 @@ see ``socex.mail.crypto``.
 import base64
 import logging
 import smtplib
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -95,34 +96,8 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
 # Queueing ------------------------------------------------------------------------
 
 
-class _CommitBatch:
-    """The ids queued by one transaction, delivered together once it commits.
-
-    Every queued email registers the same ``flush`` on commit; the first call sends
-    them all and the rest do nothing. Ids from a rolled-back savepoint name no row and
-    are skipped by the claim.
-    """
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.flushed = False
-
-    def flush(self) -> None:
-        if self.flushed:
-            return
-        self.flushed = True
-        _enqueue_batches(list(dict.fromkeys(self.ids)))
-
-
-_pending = threading.local()
-
-
 def _deliver_after_commit(email_id: int) -> None:
-    batch = getattr(_pending, "batch", None)
-    if batch is None or batch.flushed:
-        batch = _pending.batch = _CommitBatch()
-    batch.ids.append(email_id)
-    transaction.on_commit(batch.flush)
+    enqueue_on_commit(tasks.outbox_send, email_id=email_id)
 
 
 def _enqueue_batches(email_ids: Sequence[int]) -> None:
