@@ -283,15 +283,15 @@ def _claim(email_ids: Sequence[int]) -> list[OutboxEmail]:
     return list(OutboxEmail.objects.filter(claim=token).order_by("pk"))
 
 
-def _write_outcome(email: OutboxEmail, **fields) -> None:
-    """Record the outcome of ``email``'s claim, reconnecting if the database
-    connection broke meanwhile (the mail server may already have accepted it)."""
+def _write_outcome(email: OutboxEmail, pks: Sequence[int] = (), **fields) -> None:
+    """Record the outcome of ``email``'s claim (or of the rows ``pks`` under the same
+    claim), reconnecting if the database connection broke meanwhile: the mail server
+    may already have accepted the message."""
     delays = list(settings.OUTBOX_RECORD_RETRY_DELAYS)
+    rows = OutboxEmail.objects.filter(pk__in=pks or [email.pk], claim=email.claim)
     while True:
         try:
-            updated = OutboxEmail.objects.filter(pk=email.pk, claim=email.claim).update(
-                claim=None, claimed_at=None, **fields
-            )
+            updated = rows.update(claim=None, claimed_at=None, **fields)
         except DatabaseError:
             if not delays or db_connection.in_atomic_block:
                 raise
@@ -318,13 +318,19 @@ def _removed_body(email: OutboxEmail, *, placeholder: str, now) -> dict:
     }
 
 
-def _record_sent(email: OutboxEmail) -> str:
+def _record_sent(emails: Sequence[OutboxEmail]) -> None:
+    """Mark accepted rows ``sent``; secret ones lose their body at the same time."""
+    if not emails:
+        return
     now = timezone.now()
     fields = {"status": OutboxEmail.Status.SENT, "sent_at": now, "last_error": ""}
-    if email.secret:
-        fields.update(_removed_body(email, placeholder=SECRET_REMOVED, now=now))
-    _write_outcome(email, **fields)
-    return "sent"
+    plain = [e.pk for e in emails if not e.secret]
+    if plain:
+        _write_outcome(emails[0], pks=plain, **fields)
+    for email in emails:
+        if email.secret:
+            removed = _removed_body(email, placeholder=SECRET_REMOVED, now=now)
+            _write_outcome(email, **fields, **removed)
 
 
 def _record_failure(email: OutboxEmail, exc: BaseException) -> str:
@@ -384,36 +390,52 @@ def outbox_deliver_batch(*, email_ids: Sequence[int]) -> dict[int, str]:
     connection = get_connection()
     is_open = False
     sent_on_connection = 0
+    # Accepted rows are marked sent in groups of OUTBOX_RECORD_SENT_EVERY, one
+    # UPDATE each: a worker dying in between leaves at most that many claims, sent
+    # again after the stale timeout with their own Message-IDs.
+    accepted: list[OutboxEmail] = []
+    every = max(int(settings.OUTBOX_RECORD_SENT_EVERY), 1)
+
+    def fail(email: OutboxEmail, exc: Exception) -> None:
+        _record_sent(accepted)
+        accepted.clear()
+        outcomes[email.pk] = _record_failure(email, exc)
+
     try:
         for index, email in enumerate(claimed):
             try:
                 message = _message_for(email)
             except Exception as exc:
-                outcomes[email.pk] = _record_failure(email, exc)
+                fail(email, exc)
                 continue
             if not is_open:
                 try:
                     connection.open()
                 except Exception as exc:
                     for rest in claimed[index:]:
-                        outcomes[rest.pk] = _record_failure(rest, exc)
+                        fail(rest, exc)
                     break
                 is_open, sent_on_connection = True, 0
             try:
                 connection.send_messages([message])
             except Exception as exc:
-                outcomes[email.pk] = _record_failure(email, exc)
+                fail(email, exc)
                 if isinstance(exc, MESSAGE_REPLIES):
                     continue
                 _close_quietly(connection)
                 is_open = False
                 if not sent_on_connection:
                     for rest in claimed[index + 1 :]:
-                        outcomes[rest.pk] = _record_failure(rest, exc)
+                        fail(rest, exc)
                     break
                 continue
             sent_on_connection += 1
-            outcomes[email.pk] = _record_sent(email)
+            outcomes[email.pk] = "sent"
+            accepted.append(email)
+            if email.secret or len(accepted) >= every:
+                _record_sent(accepted)
+                accepted.clear()
+        _record_sent(accepted)
     finally:
         if is_open:
             _close_quietly(connection)

@@ -171,7 +171,10 @@ OUTBOX_QUEUE_GRACE = env.float("OUTBOX_QUEUE_GRACE", default=120.0)
 # Unsent for longer than this: shown to organisers as delayed.
 OUTBOX_DELAYED_AFTER = env.float("OUTBOX_DELAYED_AFTER", default=15 * 60.0)
 # Rows sent over one SMTP connection per task.
-OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# Accepted rows marked sent per UPDATE (1: after every message). A worker dying
+# mid-batch re-sends at most this many, each with its own Message-ID.
+OUTBOX_RECORD_SENT_EVERY = env.int("OUTBOX_RECORD_SENT_EVERY", default=10)
 # Pauses before re-trying to record an accepted send when the database connection broke.
 OUTBOX_RECORD_RETRY_DELAYS = [0.5, 2.0, 5.0]
 # Bodies (and attachments) of every email are removed this long after creation; the
