@@ -186,7 +186,10 @@ def _message_for(email: OutboxEmail) -> EmailMultiAlternatives:
         raise BodyGone("the body of this email is no longer kept")
     body_text, body_html = email.body_text, email.body_html
     if email.secret:
-        body_text, body_html = crypto.decrypt(body_text), crypto.decrypt(body_html)
+        try:
+            body_text, body_html = crypto.decrypt(body_text), crypto.decrypt(body_html)
+        except ValueError as exc:  # SECRET_KEY changed without a fallback
+            raise BodyGone(str(exc)) from exc
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=body_text,

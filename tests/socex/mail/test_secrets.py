@@ -168,3 +168,19 @@ def test_purge_runs_from_beat_by_its_pinned_name(settings):
     assert task.name == "socex.mail.tasks.outbox_purge_bodies"
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert task.name in scheduled
+
+
+def test_secret_body_unreadable_after_key_change_fails_at_once(
+    settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        row = email_queue_message(
+            to="a@police.uk", subject="Reset", body_text="k", secret=True
+        )
+    settings.SECRET_KEY = "another-key-without-a-fallback-0123456789"
+    from socex.mail.services import outbox_deliver
+
+    assert outbox_deliver(email_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert "cannot be decrypted" in row.last_error
+    assert row.body_removed_at is not None
