@@ -4,9 +4,34 @@ from django.contrib.sites.shortcuts import get_current_site
 
 from socex.mail.services import email_queue_message
 
+# allauth's messages that only notify (no link or code that grants access). Every
+# other allauth message is treated as carrying a secret: deny by default, so a new
+# allauth email with a token is never stored readable.
+NOTIFICATIONS = {
+    "email_changed",
+    "email_deleted",
+    "password_changed",
+    "password_set",
+    "unknown_account",
+    "recovery_codes_generated",
+    "totp_activated",
+    "totp_deactivated",
+    "webauthn_added",
+    "webauthn_removed",
+}
+# Context entries that hold a token, whatever the template.
+SECRET_CONTEXT = {"key", "code", "token", "activate_url", "password_reset_url"}
+
+
+def carries_secret(template_prefix: str, context: dict) -> bool:
+    name = template_prefix.rsplit("/", 1)[-1]
+    return name not in NOTIFICATIONS or bool(SECRET_CONTEXT & context.keys())
+
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sends allauth's messages (verification, password reset) through the outbox."""
+    """Sends allauth's messages (verification, password reset) through the outbox;
+    those carrying a link or code are queued as secret (encrypted, never shown,
+    body removed once sent)."""
 
     def send_mail(self, template_prefix, email, context):
         # The same context allauth's own send_mail builds (the site's name and
@@ -33,4 +58,5 @@ class AccountAdapter(DefaultAccountAdapter):
             body_text=message.body,
             body_html=html,
             template=template_prefix.rsplit("/", 1)[-1],
+            secret=carries_secret(template_prefix, context),
         )

@@ -155,6 +155,37 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SOCEX <events@socex.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Email outbox (socex.mail) -------------------------------------------------------
+# Every window is in seconds and may be shortened (tests, benchmarks). Transient
+# failures (connection errors, timeouts, SMTP 4xx) retry with a doubling delay from
+# OUTBOX_RETRY_FIRST_DELAY up to OUTBOX_RETRY_MAX_DELAY until OUTBOX_RETRY_WINDOW has
+# passed since the first attempt; SMTP 5xx replies to the message fail at once.
+OUTBOX_RETRY_WINDOW = env.float("OUTBOX_RETRY_WINDOW", default=24 * 60 * 60.0)
+OUTBOX_RETRY_FIRST_DELAY = env.float("OUTBOX_RETRY_FIRST_DELAY", default=60.0)
+OUTBOX_RETRY_MAX_DELAY = env.float("OUTBOX_RETRY_MAX_DELAY", default=60 * 60.0)
+# A claim older than this belongs to a dead worker and is sent again (same Message-ID).
+# Keep it above CELERY_TASK_TIME_LIMIT: no live task holds a claim longer.
+OUTBOX_CLAIM_STALE_AFTER = env.float("OUTBOX_CLAIM_STALE_AFTER", default=10 * 60.0)
+# How long the sweep leaves a fresh or re-queued row to its own task.
+OUTBOX_QUEUE_GRACE = env.float("OUTBOX_QUEUE_GRACE", default=120.0)
+# Unsent for longer than this: shown to organisers as delayed.
+OUTBOX_DELAYED_AFTER = env.float("OUTBOX_DELAYED_AFTER", default=15 * 60.0)
+# Rows sent over one SMTP connection per task.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# Accepted rows marked sent per UPDATE (1: after every message). A worker dying
+# mid-batch re-sends at most this many, each with its own Message-ID.
+OUTBOX_RECORD_SENT_EVERY = env.int("OUTBOX_RECORD_SENT_EVERY", default=10)
+# Pauses before re-trying to record an accepted send when the database connection broke.
+OUTBOX_RECORD_RETRY_DELAYS = [0.5, 2.0, 5.0]
+# Bodies (and attachments) of every email are removed this long after creation; the
+# row's recipient, subject, status and dates stay for counts.
+OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=30)
+OUTBOX_MESSAGE_ID_DOMAIN = env(
+    "OUTBOX_MESSAGE_ID_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "socex.invalid",
+)
+# --- end of the email outbox block ---------------------------------------------------
+
 # Celery: with no broker configured, tasks run eagerly in-process (embedded default).
 BROKER_CONFIGURED = bool(env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")))
 CELERY_TASK_ALWAYS_EAGER = not BROKER_CONFIGURED
@@ -189,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "joining-instructions": {
         "task": "delegates.tasks.joining_instructions_send",
+        "schedule": 6 * 60 * 60.0,
+    },
+    "outbox-purge-bodies": {
+        "task": "socex.mail.tasks.outbox_purge_bodies",
         "schedule": 6 * 60 * 60.0,
     },
     "badge-sweep": {

@@ -14,3 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# Email outbox: short windows so fault tests never wait (socex.mail).
+OUTBOX_RETRY_FIRST_DELAY = 0.05
+OUTBOX_RETRY_MAX_DELAY = 0.2
+OUTBOX_RECORD_RETRY_DELAYS = [0.05, 0.1]
