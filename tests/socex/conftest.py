@@ -126,8 +126,8 @@ def cache_at(settings, monkeypatch):
 
 
 def _reset_celery_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Drop the app's references only: kombu keeps one pool per URL for the process, and
+    # closing it would break every later test publishing to the same URL.
     app._after_fork()
 
 
@@ -143,6 +143,8 @@ def broker_at(settings, monkeypatch):
     saved = {key: app.conf[key] for key in keys}
 
     def point(url: str) -> None:
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         settings.CELERY_TASK_ALWAYS_EAGER = False
         settings.BROKER_CONFIGURED = True
         _reset_celery_pools(app)
