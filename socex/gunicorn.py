@@ -10,6 +10,10 @@ Environment: ``GUNICORN_BIND`` (0.0.0.0:8000), ``GUNICORN_WORKERS`` (3),
 ``GUNICORN_THREADS`` (1: sync workers; more: gthread), ``GUNICORN_TIMEOUT`` (30).
 """
 
+# gunicorn reads this file before the app (and Django) is loaded: every Django import
+# happens inside the hooks, which run once the app is.
+# ruff: noqa: PLC0415
+
 import logging
 import os
 import time
