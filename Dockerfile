@@ -26,4 +26,5 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=localhost python manage.py collectstatic --no
 USER socex
 
 EXPOSE 8000
-CMD ["gunicorn", "socex.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# socex/gunicorn.py: bind, workers (GUNICORN_WORKERS), app loaded and warmed before forking.
+CMD ["gunicorn", "--config", "python:socex.gunicorn", "socex.wsgi:application"]

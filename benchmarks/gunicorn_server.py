@@ -1,4 +1,9 @@
-"""Shared by the load benchmarks: a free port and gunicorn serving the product."""
+"""Shared by the load benchmarks: a free port and gunicorn serving the product.
+
+gunicorn is the one installed beside the interpreter running the benchmark (whatever
+virtualenv that is, not one under the checkout), and it runs with the product's own
+configuration, ``socex/gunicorn.py`` (app loaded before forking, workers warmed).
+"""
 
 import http.client
 import os
@@ -9,6 +14,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def tool(name: str) -> str:
+    """The console script ``name`` installed beside ``sys.executable``."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        sys.exit(f"{name} is not installed beside {sys.executable}")
+    return str(path)
 
 
 def free_port() -> int:
@@ -22,7 +35,9 @@ def start_gunicorn(
 ) -> subprocess.Popen:
     """Start gunicorn on 127.0.0.1:``port`` and wait until /healthz answers 200."""
     command = [
-        str(ROOT / ".venv/bin/gunicorn"),
+        tool("gunicorn"),
+        "--config",
+        "python:socex.gunicorn",
         "socex.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
@@ -45,7 +60,7 @@ def start_gunicorn(
     server = subprocess.Popen(
         command, cwd=ROOT, env=env or os.environ.copy(), start_new_session=True
     )
-    deadline = time.time() + 30
+    deadline = time.time() + 60  # the master warms the app before forking
     while time.time() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

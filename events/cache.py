@@ -6,6 +6,10 @@ kept in the cache under the current ``PublicPagesVersion`` number. Any change to
 data replaces that number in the same transaction (see ``EventsConfig.ready``), so no
 process can serve a programme older than the committed data, whichever cache backend
 is configured (a per-process memory cache included).
+
+The copies live in the ``pages`` cache alias, which degrades to no cache when Redis is
+down or hung (``socex.cache.DegradingRedisCache``): the pages then render from the
+database on every request, slower but up.
 """
 
 import datetime as dt
@@ -14,14 +18,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 from django.utils.safestring import SafeString, mark_safe
 
 from events.models import PublicPagesVersion
 
 TIMEOUT = 60 * 60
+
+cache = ConnectionProxy(caches, "pages")
 
 
 def version_bump(**kwargs) -> None:

@@ -6,6 +6,8 @@ from django.db import DataError
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 
+from socex.views import DATABASE_UNAVAILABLE, database_unavailable_response
+
 logger = logging.getLogger(__name__)
 
 
@@ -45,3 +47,26 @@ class AdminForgedIdMiddleware:
         return HttpResponseBadRequest(
             "The request named something that does not exist: go back and try again."
         )
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with the "not saved, try again" page when the database cannot be
+    reached during a view (down, restarting, a dropped connection), not Django's bare
+    500. The view's transaction has rolled back, so nothing was half-written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.error(
+            "Database unavailable during %s %s: %s",
+            request.method,
+            request.path,
+            exception,
+        )
+        return database_unavailable_response()

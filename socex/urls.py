@@ -10,8 +10,12 @@ admin.site.site_header = "SOCEX organisers"
 admin.site.site_title = "SOCEX admin"
 admin.site.index_title = "Conference administration"
 
+# 404.html and 500.html are in templates/; a database outage answers 503.html.
+handler500 = "socex.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/detail", views.healthz_detail, name="healthz_detail"),
     path("favicon.ico", views.favicon),
     path(
         "privacy/",

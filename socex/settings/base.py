@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "socex.middleware.AdminForgedIdMiddleware",
+    "socex.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "socex.urls"
@@ -80,6 +81,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection is checked before a request reuses it, so after a database
+# restart only the requests in flight fail (with the 503 page), not the next ones.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer rather than fail at once when the dev server and a task overlap.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -135,8 +139,31 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# CACHE_URL, e.g. redis://127.0.0.1:6379/1; unset, a per-process memory cache.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://socex")}
+# CACHE_URL, e.g. redis://127.0.0.1:6379/1; unset, a per-process memory cache. Two
+# aliases share that one store and differ in what a Redis failure does:
+# - "default" (Django, allauth's login rate limits): the error is raised, so a login
+#   refuses while the limits cannot be counted (fails closed);
+# - "pages" (the anonymous page cache, events/cache.py): socex.cache.DegradingRedisCache
+#   answers a miss and stops asking Redis for a few seconds, so the public pages render
+#   from the database (fails open; nothing in it is secret or needed).
+# Short socket timeouts bound what a hung Redis costs a request (CACHE_TIMEOUT, s).
+CACHE_URL = env("CACHE_URL", default="locmemcache://socex")
+CACHES = {"default": env.cache_url_config(CACHE_URL)}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    _cache_timeout = env.float("CACHE_TIMEOUT", default=0.25)
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": _cache_timeout,
+        "socket_timeout": _cache_timeout,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+    CACHES["pages"] = {
+        **CACHES["default"],
+        "BACKEND": "socex.cache.DegradingRedisCache",
+        "OPTIONS": {**CACHES["default"]["OPTIONS"], "breaker_seconds": 5},
+    }
+else:
+    # A memory cache cannot fail: the alias names the same store.
+    CACHES["pages"] = dict(CACHES["default"])
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -205,14 +232,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must not hang a request when the broker is down: fail fast, the outbox
-# sweep re-queues whatever could not be enqueued.
+# Publishing must not hang a request when the broker is down or hung: fail fast (one
+# immediate reconnect, short socket timeouts), and after a failure socex.tasks skips
+# publishing for TASK_PUBLISH_PAUSE seconds; the sweeps re-queue what did not go. The
+# socket timeout only bounds synchronous commands (a publish, an ack): a worker's BRPOP
+# waits through its event loop, so it is safe for workers too.
 CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("BROKER_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    "socket_connect_timeout": env.float("BROKER_TIMEOUT", default=1.0) / 2,
+    "socket_timeout": env.float("BROKER_TIMEOUT", default=1.0),
     "max_retries": 1,
+    "interval_start": 0,  # kombu's default sleeps 2 s before that one retry
 }
+TASK_PUBLISH_PAUSE = env.float("TASK_PUBLISH_PAUSE", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "socex.mail.tasks.outbox_sweep",

@@ -1,0 +1,51 @@
+"""socex/gunicorn.py: the app loaded before forking and warmed, used everywhere."""
+
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+from django.db import connection
+
+from socex import gunicorn
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_gunicorn_config_preloads_and_reads_workers_from_environment(monkeypatch):
+    monkeypatch.setenv("GUNICORN_WORKERS", "5")
+    monkeypatch.setenv("GUNICORN_THREADS", "4")
+    config = importlib.reload(gunicorn)
+    try:
+        assert config.preload_app is True
+        assert config.workers == 5
+        assert config.threads == 4
+        assert config.worker_class == "gthread"
+    finally:
+        monkeypatch.delenv("GUNICORN_WORKERS")
+        monkeypatch.delenv("GUNICORN_THREADS")
+        importlib.reload(gunicorn)
+
+
+@pytest.mark.postgres  # SQLite's in-memory test database is never closed
+@pytest.mark.django_db(transaction=True)
+def test_warm_up_renders_the_hot_pages_and_leaves_no_connection(caplog):
+    from tests.factories.events import EditionFactory
+
+    EditionFactory(title="Economic Crime 2027")
+
+    with caplog.at_level("INFO", logger="socex.gunicorn"):
+        gunicorn.warm_up()
+
+    assert connection.connection is None  # never shared with forked workers
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    assert any("warm-up took" in r.getMessage() for r in caplog.records)
+
+
+def test_compose_dockerfile_and_benchmarks_use_the_gunicorn_config():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "--config python:socex.gunicorn" in compose["services"]["web"]["command"]
+    assert '"python:socex.gunicorn"' in (ROOT / "Dockerfile").read_text()
+    launcher = (ROOT / "benchmarks/gunicorn_server.py").read_text()
+    assert '"python:socex.gunicorn"' in launcher
+    assert ".venv" not in launcher
