@@ -12,6 +12,6 @@ from socex.middleware import LAST_SEEN_SESSION_KEY
 def staff_login_seen(sender, request, user, **kwargs):
     """Signing in is activity: start the staff idle clock (StaffIdleTimeoutMiddleware)
     now, so the next request does not have to write the session."""
-    if request is not None and hasattr(request, "session"):
-        if user.is_staff or user.is_superuser:
-            request.session[LAST_SEEN_SESSION_KEY] = int(time.time())
+    is_staff = user.is_staff or user.is_superuser
+    if is_staff and request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_SESSION_KEY] = int(time.time())
