@@ -4,6 +4,7 @@ enrolling a second factor counts as using it."""
 from urllib.parse import urlencode
 
 from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import views as totp_views
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -49,3 +50,11 @@ class ActivateTOTPView(totp_views.ActivateTOTPView):
             type=authenticator.type,
         )
         return response
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """A staff account's second factor cannot be switched off (it is required)."""
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        user = authenticator.user
+        return not (user.is_staff or user.is_superuser)

@@ -144,6 +144,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 # socex.middleware.StaffMFAMiddleware, optional for everyone else.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "SOCEX"
+MFA_ADAPTER = "socex.accounts.MFAAdapter"
 # Staff sessions end after this long without a request (socex.middleware).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 # Demo data (manage.py load_demo) is for local machines only; production says no.

@@ -301,3 +301,19 @@ def test_second_factor_is_optional_for_delegates(client):
         reverse("account_login"), {"login": UserFactory().email, "password": PASSWORD}
     )
     assert client.get(reverse("delegates:dashboard")).status_code == 200
+
+
+@pytest.mark.real_mfa
+def test_staff_cannot_switch_their_second_factor_off(client):
+    from allauth.mfa.models import Authenticator
+
+    staff, secret, _ = _enrolled_staff()
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": _code(secret)})
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 200
+    assert "cannot deactivate" in response.content.decode()
+    assert Authenticator.objects.filter(
+        user=staff, type=Authenticator.Type.TOTP
+    ).exists()
