@@ -219,7 +219,7 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), browsing-topics=(), camera=(self), "
     "display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), "
-    "gyroscope=(), hid=(), interest-cohort=(), magnetometer=(), microphone=(), "
+    "gyroscope=(), hid=(), magnetometer=(), microphone=(), "
     "midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), "
     "screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
 )
