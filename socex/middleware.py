@@ -117,16 +117,17 @@ RATE_LIMITED_VIEWS = frozenset(
         "mfa_reauthenticate",
     }
 )
-_PROBE_KEY = "socex:ratelimit-probe"
 
 
 def _cache_can_count() -> bool:
     """Write and read back a key: a cache that raises, or silently stores nothing
     (down, or a dummy backend), cannot enforce a rate limit."""
-    token = get_random_string(12)
+    token = get_random_string(16)
+    # A key per request: concurrent logins must not read each other's probe.
+    key = f"socex:ratelimit-probe:{token}"
     try:
-        cache.set(_PROBE_KEY, token, timeout=30)
-        return cache.get(_PROBE_KEY) == token
+        cache.set(key, token, timeout=5)
+        return cache.get(key) == token
     except Exception:  # any backend's connection error: fail closed
         logger.exception("The cache behind the login rate limits is unreachable")
         return False
