@@ -6,4 +6,5 @@ class SocexConfig(AppConfig):
     verbose_name = "SOCEX"
 
     def ready(self):
-        from socex import receivers  # noqa: F401  (connects the signal receivers)
+        # Receivers import models: only once the app registry is ready.
+        from socex import receivers  # noqa: F401, PLC0415

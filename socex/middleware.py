@@ -4,6 +4,8 @@ import logging
 import time
 from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
@@ -14,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from socex.views import DATABASE_UNAVAILABLE, database_unavailable_response
 
@@ -164,8 +167,6 @@ class LoginCacheGuardMiddleware:
 
     def process_exception(self, request, exception):
         # The probe passed but the cache failed while allauth counted.
-        from redis.exceptions import RedisError
-
         if self._guarded(request) and isinstance(exception, RedisError | OSError):
             logger.error("Cache failed during a rate-limited request: %s", exception)
             return _try_again_shortly(request)
@@ -207,8 +208,6 @@ def _exempt_path(request) -> bool:
 
 
 def has_authenticator(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return (
         Authenticator.objects.filter(user_id=user.pk)
         .exclude(type=Authenticator.Type.RECOVERY_CODES)
@@ -217,8 +216,6 @@ def has_authenticator(user) -> bool:
 
 
 def mfa_used_in_session(request, user) -> bool:
-    from allauth.account.authentication import get_authentication_records
-
     return any(
         record.get("method") == "mfa"
         for record in get_authentication_records(request, user)
