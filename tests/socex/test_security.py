@@ -40,7 +40,7 @@ def _fresh_cache():
     cache.clear()
 
 
-def _production(*args: str, **env: str) -> subprocess.CompletedProcess:
+def _production(*args: str, **env: str | None) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -55,6 +55,7 @@ def _production(*args: str, **env: str) -> subprocess.CompletedProcess:
         }
     )
     clean.update(env)
+    clean = {k: v for k, v in clean.items() if v is not None}  # None: leave it unset
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
@@ -348,7 +349,7 @@ def test_production_trusts_forwarded_proto_only_behind_a_proxy():
 
 
 def test_production_refuses_to_start_without_cache_url():
-    result = _production("manage.py", "check", CACHE_URL="")
+    result = _production("manage.py", "check", CACHE_URL=None)
     assert result.returncode != 0
     assert "CACHE_URL" in result.stderr
 
