@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class SocexConfig(AppConfig):
     name = "socex"
     verbose_name = "SOCEX"
+
+    def ready(self):
+        # Receivers import models: only once the app registry is ready.
+        from socex import receivers  # noqa: F401, PLC0415

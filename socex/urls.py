@@ -1,10 +1,11 @@
+from allauth.account.views import LogoutView
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
-from socex import views
+from socex import accounts, views
 
 admin.site.site_header = "SOCEX organisers"
 admin.site.site_title = "SOCEX admin"
@@ -27,7 +28,26 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/terms.html"),
         name="terms",
     ),
+    # One door in: the admin's own login, logout and password pages hand over to
+    # allauth, so rate limits, email verification and the second factor apply to staff.
+    path("admin/login/", accounts.admin_login, name="admin_login_redirect"),
+    path("admin/logout/", LogoutView.as_view(), name="admin_logout_allauth"),
+    path(
+        "admin/password_change/",
+        accounts.admin_password_change,
+        name="admin_password_change_redirect",
+    ),
+    path(
+        "admin/password_change/done/",
+        accounts.admin_password_change,
+        name="admin_password_change_done_redirect",
+    ),
     path("admin/", admin.site.urls),
+    path(
+        "accounts/2fa/totp/activate/",
+        accounts.ActivateTOTPView.as_view(),
+        name="mfa_activate_totp",
+    ),
     path("accounts/", include("allauth.urls")),
     path("my/", include("delegates.urls")),
     path("workshops/", include("workshops.urls")),

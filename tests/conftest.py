@@ -1,5 +1,5 @@
 """Shared fixtures: service markers that skip (or fail under REQUIRE_*), a real Celery
-worker against Redis, and Chromium through Playwright."""
+worker against Redis, Chromium through Playwright, and staff second factors."""
 
 import os
 import shutil
@@ -7,6 +7,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
+from django.test import Client
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made
 # by the test itself are still synchronous and safe.
@@ -132,3 +134,82 @@ def scratch_dir():
     path = Path(tempfile.mkdtemp(prefix="socex-test-"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and (user.is_staff or user.is_superuser))
+
+
+def staff_authenticator(user):
+    """The user's TOTP authenticator, enrolled with a fresh secret if they have none
+    (as a staff member does on their first visit)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    existing = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.TOTP
+    ).first()
+    return existing or TOTP.activate(user, generate_totp_secret()).instance
+
+
+def complete_mfa(client: Client, user) -> None:
+    """Record in the client's session that `user` passed their second factor, as
+    allauth does when a code is entered at login."""
+    from allauth.mfa.base.internal.flows import post_authentication
+
+    authenticator = staff_authenticator(user)
+    request = HttpRequest()
+    request.session = client.session
+    post_authentication(request, authenticator)
+    request.session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor(request, monkeypatch):
+    """Staff must use a second factor (socex.middleware.StaffMFAMiddleware). So that
+    tests about other things can sign staff in as before, this fixture stands in for
+    the person typing their code:
+    - `client.force_login(staff)`, `client.login(...)` and `admin_client` give the
+      staff user an authenticator and an MFA-completed session;
+    - a staff login through the form (browser journeys) passes allauth's MFA step as
+      if the right code had been entered, recording the same MFA authentication.
+    Tests of MFA itself opt out with `@pytest.mark.real_mfa`.
+    """
+    if request.node.get_closest_marker("real_mfa"):
+        return
+    from allauth.mfa.base.internal.flows import post_authentication
+    from allauth.mfa.stages import AuthenticateStage
+
+    force_login = Client.force_login
+    login = Client.login
+
+    def force_login_with_mfa(self, user, backend=None):
+        force_login(self, user, backend)
+        if _is_staff(user):
+            complete_mfa(self, user)
+
+    def login_with_mfa(self, **credentials):
+        logged_in = login(self, **credentials)
+        user = self.session.get("_auth_user_id") and _session_user(self)
+        if logged_in and _is_staff(user):
+            complete_mfa(self, user)
+        return logged_in
+
+    handle = AuthenticateStage.handle
+
+    def handle_with_code_entered(stage):
+        user = stage.login.user
+        if _is_staff(user):
+            post_authentication(stage.request, staff_authenticator(user))
+            return None, True
+        return handle(stage)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_mfa)
+    monkeypatch.setattr(Client, "login", login_with_mfa)
+    monkeypatch.setattr(AuthenticateStage, "handle", handle_with_code_entered)
+
+
+def _session_user(client: Client):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=client.session["_auth_user_id"]).first()

@@ -8,6 +8,7 @@ Every knob is documented in README.md. Unset, the embedded default applies: SQLi
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.contrib.messages import constants as messages
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "socex",
@@ -46,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "socex.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "socex.middleware.LoginCacheGuardMiddleware",
+    "socex.middleware.StaffIdleTimeoutMiddleware",
+    "socex.middleware.StaffMFAMiddleware",
     "socex.middleware.AdminForgedIdMiddleware",
     "socex.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -100,7 +108,10 @@ AUTH_PASSWORD_VALIDATORS = [
             "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
         )
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -118,6 +129,26 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SOCEX] "
 ACCOUNT_ADAPTER = "delegates.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+# Changing email, password or second factor asks for the password (or a code) again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# The person is emailed when their password, email address or second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# allauth's rate limits (defaults kept: 5 failed logins per address per 5 minutes, 10
+# per minute per IP) count in the `default` cache; socex.middleware refuses a login
+# when that cache cannot count. Behind N proxies of ours, the Nth X-Forwarded-For hop
+# from the right is the client; 0 trusts none (every client is the proxy's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+
+# Second factor (allauth.mfa): TOTP with recovery codes; required for staff by
+# socex.middleware.StaffMFAMiddleware, optional for everyone else.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "SOCEX"
+MFA_ADAPTER = "socex.accounts.MFAAdapter"
+# Staff sessions end after this long without a request (socex.middleware).
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
+# Demo data (manage.py load_demo) is for local machines only; production says no.
+DEMO_DATA_ALLOWED = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -164,6 +195,36 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 else:
     # A memory cache cannot fail: the alias names the same store.
     CACHES["pages"] = dict(CACHES["default"])
+
+# Headers. Every page, the admin included, runs on files from our own origin: no
+# inline script or style anywhere (django-csp 4). img-src allows data: because
+# Bootstrap's stylesheet draws its form icons (check marks, select arrows, close
+# buttons) as data: SVGs; images in a page cannot run script, so this opens nothing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Deny every powerful feature but the camera, which the check-in scanner uses.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(self), "
+    "display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), "
+    "gyroscope=(), hid=(), magnetometer=(), microphone=(), "
+    "midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), "
+    "screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+)
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

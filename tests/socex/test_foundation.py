@@ -38,6 +38,7 @@ def test_check_deploy_production_has_no_warnings():
         DJANGO_SETTINGS_MODULE="socex.settings.production",
         SECRET_KEY="a-long-production-secret-" + "x" * 50,
         ALLOWED_HOSTS="socex.example",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

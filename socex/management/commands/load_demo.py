@@ -2,7 +2,8 @@
 
 from importlib import import_module
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from socex.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -21,6 +22,12 @@ class Command(BaseCommand):
     help = "Create demo accounts, editions, registrations and workshops (idempotent)."
 
     def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            # Demo accounts have a published password: never on a real site.
+            raise CommandError(
+                "load_demo refuses to run under production settings: the demo "
+                "accounts' password is public. Use it on a local copy only."
+            )
         for module_name in LOADERS:
             try:
                 module = import_module(module_name)
