@@ -69,3 +69,20 @@ def test_audit_is_closed_to_staff_without_the_permission(client):
     client.force_login(UserFactory(is_staff=True))
     response = client.get(reverse("admin:privacy_personaldataaccess_changelist"))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_audit_changelist_queries_do_not_grow_with_rows(
+    client, count, django_assert_max_num_queries
+):
+    organiser = StaffFactory()
+    edition = EditionFactory()
+    for _ in range(count):
+        personal_data_access_record(
+            kind=Kind.EXPORT_XLSX, actor=organiser, edition=edition, subject=organiser
+        )
+    client.force_login(organiser)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:privacy_personaldataaccess_changelist"))
+    assert response.status_code == 200
+    assert response.content.decode().count("Registrations exported (Excel)") >= count
