@@ -22,6 +22,7 @@ class PersonalDataAccess(models.Model):
             _("Workshop attendance exported (CSV)"),
         )
         SIGN_IN_SHEET = "sign_in_sheet", _("Sign-in sheet downloaded")
+        BADGE_PRINT_RUN = "badge_print_run", _("Badge print run downloaded")
         CHECK_IN_LOOKUP = "check_in_lookup", _("Badge looked up at check-in")
         DATA_DOWNLOAD = "data_download", _("Own data downloaded")
         ERASE = "erase", _("Personal data erased")

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +123,24 @@ def personal_data_access_record(
         edition.pk if edition else "-",
     )
     return record
+
+
+def registrations_access_record(
+    *, request: HttpRequest, kind: str, registrations: QuerySet[Registration]
+) -> PersonalDataAccess:
+    """Record an export or bulk view of ``registrations`` (one call in the view):
+    the rows counted, the edition named when they are all of one."""
+    edition_ids = list(
+        registrations.order_by().values_list("edition_id", flat=True).distinct()[:2]
+    )
+    edition = (
+        Edition.objects.filter(pk=edition_ids[0]).first()
+        if len(edition_ids) == 1
+        else None
+    )
+    return personal_data_access_record(
+        request=request, kind=kind, edition=edition, rows=registrations.count()
+    )
 
 
 # Anonymising a person -----------------------------------------------------------

@@ -2,12 +2,18 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 
+from delegates.models import Registration
 from delegates.privacy.models import PersonalDataAccess
-from delegates.privacy.services import personal_data_access_record
+from delegates.privacy.services import (
+    personal_data_access_record,
+    registrations_access_record,
+)
 from tests.factories.accounts import StaffFactory, UserFactory
+from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +35,6 @@ def test_record_takes_actor_and_ip_from_the_request():
 
 
 def test_record_refuses_an_unknown_kind():
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError):
         personal_data_access_record(kind="peek", actor=StaffFactory())
     assert PersonalDataAccess.objects.count() == 0
@@ -86,3 +90,23 @@ def test_audit_changelist_queries_do_not_grow_with_rows(
         response = client.get(reverse("admin:privacy_personaldataaccess_changelist"))
     assert response.status_code == 200
     assert response.content.decode().count("Registrations exported (Excel)") >= count
+
+
+def test_registrations_access_record_counts_rows_and_names_one_edition():
+    edition = EditionFactory()
+    RegistrationFactory.create_batch(3, edition=edition)
+    other = RegistrationFactory()
+    request = RequestFactory().post("/admin/")
+    request.user = StaffFactory()
+    one = registrations_access_record(
+        request=request,
+        kind=Kind.EXPORT_CSV,
+        registrations=Registration.objects.filter(edition=edition),
+    )
+    assert (one.rows, one.edition) == (3, edition)
+    both = registrations_access_record(
+        request=request,
+        kind=Kind.EXPORT_CSV,
+        registrations=Registration.objects.filter(edition__in=[edition, other.edition]),
+    )
+    assert (both.rows, both.edition) == (4, None)
