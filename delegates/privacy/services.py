@@ -219,7 +219,8 @@ def person_anonymise(*, user: User) -> User:
     )
     EmailAddress.objects.filter(user=user).delete()
     if apps.is_installed("allauth.mfa"):
-        from allauth.mfa.models import Authenticator  # only when MFA is installed
+        # Its models exist only when MFA is installed.
+        from allauth.mfa.models import Authenticator  # noqa: PLC0415
 
         Authenticator.objects.filter(user=user).delete()
 
