@@ -40,9 +40,9 @@ def private_files_in_queued_emails() -> set[str]:
     """Private files still attached to an email not yet sent (they must stay until
     it goes)."""
     names = set()
-    rows = OutboxEmail.objects.filter(status=OutboxEmail.Status.QUEUED).values_list(
-        "attachments", flat=True
-    )
+    rows = OutboxEmail.objects.filter(
+        status__in=[OutboxEmail.Status.QUEUED, OutboxEmail.Status.SENDING]
+    ).values_list("attachments", flat=True)
     for attachments in rows:
         for attachment in attachments or []:
             if attachment.get("storage") == "private" and attachment.get(

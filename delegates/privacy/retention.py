@@ -50,6 +50,8 @@ def retention_periods() -> dict:
         "badge_files_days": settings.PRIVACY_BADGE_FILES_DAYS_AFTER_EVENT,
         "sign_in_sheets_days": settings.PRIVACY_SIGN_IN_SHEETS_DAYS_AFTER_EVENT,
         "registration_years": settings.PRIVACY_REGISTRATION_YEARS,
+        # The outbox purges its own bodies (socex.mail); the notice states it too.
+        "email_body_days": settings.OUTBOX_BODY_RETENTION_DAYS,
     }
 
 

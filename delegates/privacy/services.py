@@ -41,6 +41,8 @@ Status = Registration.Status
 
 # Erased accounts get an address at a reserved domain (RFC 2606): it never delivers.
 ERASED_DOMAIN = "erased.invalid"
+# What an erased person's emails say instead of their body (as the outbox's purge).
+ERASED_BODY = "[Removed: the recipient's personal data was erased.]"
 # What a profile keeps for the counts in reports; the rest is blanked.
 PROFILE_BLANKED = {
     "title_rank": "",
@@ -211,7 +213,13 @@ def person_anonymise(*, user: User) -> User:
         status=OutboxEmail.Status.FAILED,
         last_error="Not sent: the recipient's personal data was erased.",
     )
-    outbox.update(to=placeholder, body_text="", body_html="", attachments=[])
+    outbox.update(
+        to=placeholder,
+        body_text=ERASED_BODY,
+        body_html="",
+        attachments=[],
+        body_removed_at=timezone.now(),
+    )
     Speaker.objects.filter(user=user).update(user=None)
     # The person's own downloads name them; organisers' records stay attributable.
     PersonalDataAccess.objects.filter(actor=user, subject=user).update(

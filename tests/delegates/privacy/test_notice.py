@@ -27,8 +27,10 @@ def test_notice_follows_changed_settings(client, settings):
     settings.PRIVACY_BADGE_FILES_DAYS_AFTER_EVENT = 3
     settings.PRIVACY_SIGN_IN_SHEETS_DAYS_AFTER_EVENT = 45
     settings.PRIVACY_REGISTRATION_YEARS = 1
+    settings.OUTBOX_BODY_RETENTION_DAYS = 9
     text = _retention_text(client)
     assert "print runs are deleted 3 days after the conference ends" in text
     assert "sign-in sheets are deleted 45 days after the conference ends" in text
     assert "kept for 1 year after the last conference" in text
+    assert "attachments, are deleted 9 days after they were written" in text
     assert "two years" not in text
