@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from socex import converters  # noqa: F401 - registers short_slug and reference
 
@@ -9,6 +9,7 @@ app_name = "delegates"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile"),
+    path("privacy/", include("delegates.privacy.urls")),
     path("register/<short_slug:slug>/", views.register, name="register"),
     path(
         "registrations/<reference:reference>/cancel/",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from delegates.privacy import views as privacy_views
 from socex import accounts, views
 
 admin.site.site_header = "SOCEX organisers"
@@ -18,11 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("healthz/detail", views.healthz_detail, name="healthz_detail"),
     path("favicon.ico", views.favicon),
-    path(
-        "privacy/",
-        TemplateView.as_view(template_name="pages/privacy.html"),
-        name="privacy",
-    ),
+    path("privacy/", privacy_views.privacy_notice, name="privacy"),
     path(
         "terms/",
         TemplateView.as_view(template_name="pages/terms.html"),

@@ -15,6 +15,7 @@ from socex.exports import csv_response
 from .. import selectors, services
 from ..forms import DeclineForm
 from ..models import Registration
+from ..privacy import services as privacy
 from .forms import error_text, valid_pk
 
 
@@ -146,6 +147,9 @@ class RegistrationActionsMixin:
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
+        privacy.registrations_access_record(
+            request=request, kind=privacy.Kind.EXPORT_CSV, registrations=queryset
+        )
         return csv_response(
             filename=self._export_name("csv"),
             header=[title for _key, title in selectors.EXPORT_COLUMNS],
@@ -159,6 +163,9 @@ class RegistrationActionsMixin:
         from openpyxl import Workbook  # noqa: PLC0415  start-up cost, see above
         from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415  start-up cost
 
+        privacy.registrations_access_record(
+            request=request, kind=privacy.Kind.EXPORT_XLSX, registrations=queryset
+        )
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title="Delegates")
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Edition
 
 from .. import selectors
+from ..privacy import services as privacy
 
 
 class CateringSummaryMixin:
@@ -55,12 +56,19 @@ class CateringSummaryMixin:
         edition = get_object_or_404(
             Edition.objects.select_related("venue"), pk=edition_id
         )
+        summary = selectors.catering_summary(edition=edition)
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.CATERING_SUMMARY,
+            edition=edition,
+            rows=summary["total"],
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Catering and access: %(edition)s") % {"edition": edition},
             "opts": self.model._meta,
             "edition": edition,
-            "summary": selectors.catering_summary(edition=edition),
+            "summary": summary,
         }
         return TemplateResponse(
             request, "admin/delegates/registration/summary.html", context

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from events.models import Edition
 
 from ..models import Registration
+from ..privacy import services as privacy
 from . import services
 from .models import Badge, BadgePrintJob, BadgeSettings, CheckIn
 
@@ -116,6 +117,13 @@ class PrivateFileMixin:
             raise Http404
         if not obj.file.storage.exists(obj.file.name):
             raise Http404
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.BADGE_PRINT_RUN,
+            edition=getattr(obj, "edition", None),
+            rows=getattr(obj, "total", 1),
+            detail=obj.file.name,
+        )
         return FileResponse(
             obj.file.open("rb"),
             content_type="application/pdf",

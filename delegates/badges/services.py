@@ -30,6 +30,7 @@ from socex.storage import private_storage
 from socex.tasks import enqueue_on_commit
 
 from ..models import Registration
+from ..privacy.files import badge_file_superseded_discard
 from . import rendering, selectors, tasks
 from .models import Badge, BadgePrintJob, BadgeSettings, CheckIn
 from .tokens import BadToken, key_from_token, new_key, token_for
@@ -123,6 +124,9 @@ def badge_render(*, registration_id: int) -> str:
         )
         if registration is None or registration.status != Registration.Status.CONFIRMED:
             return "skipped"
+        if not registration.user.is_active or registration.edition.is_past:
+            # An erased person, or an edition whose badge files retention removed.
+            return "skipped"
         content = rendering.badge_contents([registration])[0]
         digest = rendering.content_hash(content)
         if (
@@ -140,8 +144,8 @@ def badge_render(*, registration_id: int) -> str:
             badge.error = f"{type(exc).__name__}: {exc}"[:2000]
             badge.save(update_fields=["status", "error", "updated_at"])
             return "failed"
-        # Earlier files stay: an email queued with them may not have been sent yet.
         name = f"{registration.edition.slug}/{registration.reference}-{digest[:12]}.pdf"
+        superseded = badge.file.name
         badge.file.save(name, ContentFile(pdf), save=False)
         badge.status = Badge.Status.READY
         badge.content_hash = digest
@@ -169,6 +173,9 @@ def badge_render(*, registration_id: int) -> str:
             ],
             key=f"badge:{badge.pk}:{digest[:40]}",
         )
+        if superseded and superseded != badge.file.name:
+            # After commit, unless an unsent email attaches it (retention takes it).
+            badge_file_superseded_discard(name=superseded)
         return "rendered"
 
 
@@ -179,7 +186,11 @@ def badge_sweep(*, limit: int = 200) -> int:
     """
     with transaction.atomic():
         ids = list(
-            Registration.objects.filter(status=Registration.Status.CONFIRMED)
+            Registration.objects.filter(
+                status=Registration.Status.CONFIRMED,
+                user__is_active=True,
+                edition__end_date__gte=timezone.localdate(),
+            )
             .exclude(badge__status=Badge.Status.READY)
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]

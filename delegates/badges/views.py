@@ -14,6 +14,7 @@ from socex.exports import csv_response
 from socex.storage import private_storage
 
 from ..models import Registration
+from ..privacy import services as privacy
 from . import selectors, services
 from .forms import CheckInForm
 from .models import Badge
@@ -112,6 +113,14 @@ def checkin(request, slug: str):
     except ValidationError as exc:
         form.add_error("token", exc)
         return _checkin_page(request, edition, form=form, status=400)
+    privacy.personal_data_access_record(
+        request=request,
+        kind=privacy.Kind.CHECK_IN_LOOKUP,
+        edition=edition,
+        subject=result.registration.user,
+        rows=1,
+        detail=result.outcome,
+    )
     # A fresh, empty form: the next delegate's code goes straight in.
     return _checkin_page(request, edition, form=CheckInForm(), result=result)
 
@@ -147,6 +156,12 @@ def attendance_csv(request, slug: str):
                 str(check_in.operator or "") if check_in else "",
             ]
         )
+    privacy.personal_data_access_record(
+        request=request,
+        kind=privacy.Kind.ATTENDANCE_CSV,
+        edition=edition,
+        rows=len(rows),
+    )
     return csv_response(
         filename=f"{edition.slug}-attendance.csv",
         header=[

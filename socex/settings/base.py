@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "socex.mail",
     "events",
     "delegates",
+    "delegates.privacy",
     "workshops",
 ]
 
@@ -324,7 +325,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delegates.badges.tasks.badge_sweep",
         "schedule": 600.0,
     },
+    "privacy-retention": {
+        "task": "delegates.privacy.tasks.privacy_retention",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
+
+# Privacy: how long personal data is kept (UK GDPR storage limitation). The privacy
+# notice (templates/pages/privacy.html) is rendered from these numbers, and the
+# daily retention run (`manage.py privacy_retention [--dry-run]`) applies them.
+# - Badge PDFs and badge print runs: deleted this many days after an edition ends.
+PRIVACY_BADGE_FILES_DAYS_AFTER_EVENT = env.int(
+    "PRIVACY_BADGE_FILES_DAYS_AFTER_EVENT", default=7
+)
+# - Workshop sign-in sheets: deleted this many days after an edition ends.
+PRIVACY_SIGN_IN_SHEETS_DAYS_AFTER_EVENT = env.int(
+    "PRIVACY_SIGN_IN_SHEETS_DAYS_AFTER_EVENT", default=30
+)
+# - People with no registration for an edition that ended within this many years
+#   (and no sign-in in that time) are anonymised; their registrations stay as counts.
+PRIVACY_REGISTRATION_YEARS = env.int("PRIVACY_REGISTRATION_YEARS", default=2)
 
 LOGGING = {
     "version": 1,

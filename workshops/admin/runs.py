@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from delegates.privacy import services as privacy
 from socex.exports import csv_response
 
 from .. import selectors, services
@@ -168,6 +169,12 @@ class WorkshopRunAdmin(admin.ModelAdmin):
 
     def csv_view(self, request, pk):
         run = self._run_or_404(request, pk)
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.WORKSHOP_ATTENDANCE,
+            edition=run.workshop.edition,
+            rows=run.seats_taken,
+        )
         return _attendance_csv(f"attendance-{pk}.csv", [run])
 
     def sheet_view(self, request, pk):
@@ -177,6 +184,12 @@ class WorkshopRunAdmin(admin.ModelAdmin):
         ).first()
         if sheet is None or not sheet.file:
             raise Http404(_("The sign-in sheet is not ready yet."))
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.SIGN_IN_SHEET,
+            edition=run.workshop.edition,
+            rows=run.seats_taken,
+        )
         return FileResponse(
             sheet.file.open("rb"),
             as_attachment=True,
@@ -208,6 +221,11 @@ class WorkshopRunAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export attendance (CSV)"))
     def export_csv(self, request, queryset):
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.WORKSHOP_ATTENDANCE,
+            rows=sum(run.seats_taken for run in queryset),
+        )
         return _attendance_csv(
             "attendance.csv",
             queryset.select_related("workshop", "block__session", "room"),
