@@ -1,5 +1,6 @@
 """The staff groups: made by the data migration from socex/roles/definitions.py,
-kept to it by ``manage.py sync_roles``, and least privilege in what they hold."""
+kept to it after every migrate and by ``manage.py sync_roles``, and least privilege
+in what they hold."""
 
 import io
 
@@ -42,7 +43,7 @@ def all_permissions() -> set[str]:
     }
 
 
-def test_migration_made_every_role_with_its_defined_permissions():
+def test_every_role_holds_exactly_its_defined_permissions():
     available = all_permissions()
 
     for role, patterns in ROLES.items():
@@ -63,6 +64,17 @@ def test_sync_roles_is_rerunnable_and_undoes_hand_edits():
     assert Group.objects.filter(name__in=ROLES).count() == len(ROLES)
     before[VIEWER].discard(EXPORT)
     assert {role: held(role) for role in ROLES} == before
+
+
+def test_flush_then_post_migrate_brings_the_roles_back():
+    from django.core.management.sql import emit_post_migrate_signal
+
+    Group.objects.all().delete()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert set(Group.objects.values_list("name", flat=True)) == set(ROLES)
+    assert held(CHECK_IN) == {"delegates.check_in"}
 
 
 def test_sync_roles_leaves_other_groups_alone():
