@@ -373,7 +373,7 @@ def test_view_only_staff_posting_approve_leaves_the_registration_pending(client,
         {"action": "approve", "index": "0", ACTION_CHECKBOX_NAME: [world.pending.pk]},
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # the list again: no action is offered
     world.pending.refresh_from_db()
     assert world.pending.status == Registration.Status.PENDING
     assert not world.pending.status_changes.exists()
@@ -397,10 +397,72 @@ def test_view_only_staff_posting_resend_leaves_the_outbox_alone(
             {"action": "resend", "index": "0", ACTION_CHECKBOX_NAME: [world.email.pk]},
         )
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # the list again: no action is offered
     world.email.refresh_from_db()
     assert (world.email.status, world.email.attempts) == (
         OutboxEmail.Status.FAILED,
         8,
     )
     assert len(mailoutbox) == sent_before
+
+
+def test_vetting_role_approves_through_the_action(client, world):
+    client.force_login(make_user("Vetting"))
+
+    client.post(
+        reverse("admin:delegates_registration_changelist"),
+        {"action": "approve", "index": "0", ACTION_CHECKBOX_NAME: [world.pending.pk]},
+    )
+
+    world.pending.refresh_from_db()
+    assert world.pending.status == Registration.Status.CONFIRMED
+
+
+def test_organiser_cannot_take_over_a_superuser(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(make_user("Organiser"))
+
+    password = client.get(
+        reverse("admin:auth_user_password_change", args=[superuser.pk])
+    )
+    change = client.post(
+        reverse("admin:delegates_user_change", args=[superuser.pk]),
+        {"email": "organiser@evil.example", "is_active": "on", "is_staff": "on"},
+    )
+
+    assert password.status_code == 403
+    assert change.status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.email != "organiser@evil.example"
+
+
+def test_organiser_cannot_make_anyone_a_superuser(client):
+    organiser = make_user("Organiser")
+    client.force_login(organiser)
+    url = reverse("admin:delegates_user_change", args=[organiser.pk])
+
+    form = client.get(url)
+    saved = client.post(
+        url,
+        {
+            "email": organiser.email,
+            "first_name": "Org",
+            "last_name": "Aniser",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [Group.objects.get(name="Organiser").pk],
+            "last_login_0": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00",
+            "profile-TOTAL_FORMS": "0",
+            "profile-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert form.status_code == 200
+    assert 'name="is_superuser"' not in form.content.decode()
+    assert saved.status_code == 302
+    organiser.refresh_from_db()
+    assert organiser.first_name == "Org"
+    assert not organiser.is_superuser
