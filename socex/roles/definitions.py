@@ -34,7 +34,8 @@ VIEWER = "Viewer"
 
 ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
     {
-        # Everything the platform's own apps offer. Groups and raw permissions stay
+        # Everything the platform's own apps offer, the personal-data audit and
+        # erasing a person included. Groups and raw permissions stay
         # with superusers (an organiser cannot widen a role, theirs included), and
         # accounts' email records are read-only (rewriting one is an account takeover).
         ORGANISER: (
@@ -42,6 +43,8 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
             "delegates.*",
             "workshops.*",
             "mail.*",
+            "privacy.view_personaldataaccess",
+            "privacy.erase_person",
             "auth.view_group",
             "account.view_emailaddress",
         ),

@@ -60,38 +60,41 @@ ACTIONS = {
     ("workshops.workshoprun", "export_csv"): {EXPORT},
     ("mail.outboxemail", "resend"): {"mail.change_outboxemail"},
     ("account.emailaddress", "make_verified"): {"account.change_emailaddress"},
+    ("delegates.user", "erase_personal_data"): {"privacy.erase_person"},
 }
 
-# URL name -> (method, permissions). Admin extras first, then the door pages.
+# URL name -> [(method, permissions)]. Admin extras first, then the door pages.
 STAFF_URLS = {
-    "admin:delegates_registration_summary_index": ("GET", {EXPORT}),
-    "admin:delegates_registration_summary": ("GET", {EXPORT}),
-    "admin:delegates_badgeprintjob_print": ("GET", {PRINT}),
-    "admin:delegates_badgeprintjob_download": (
-        "GET",
-        {"delegates.view_badgeprintjob", EXPORT},
-    ),
-    "admin:delegates_badge_download": ("GET", {"delegates.view_badge", EXPORT}),
-    "admin:workshops_workshoprun_csv": ("GET", {"workshops.view_workshoprun", EXPORT}),
-    "admin:workshops_workshoprun_sheet": (
-        "GET",
-        {"workshops.view_workshoprun", EXPORT},
-    ),
-    "admin:workshops_workshoprun_sheet_request": (
-        "POST",
-        {"workshops.view_workshoprun", EXPORT},
-    ),
-    "admin:workshops_workshopchoice_move": (
-        "GET",
-        {"workshops.change_workshopchoice"},
-    ),
-    "admin:workshops_allocation_publish": ("POST", {"workshops.allocate"}),
-    "admin:auth_user_password_change": ("GET", {"delegates.change_user"}),
-    "admin:mail_outboxemail_retry_failed": ("POST", {"mail.change_outboxemail"}),
-    "badges:checkin_index": ("GET", {CHECK_IN}),
-    "badges:checkin": ("GET", {CHECK_IN}),
-    "badges:checkin_count": ("GET", {CHECK_IN}),
-    "badges:attendance_csv": ("GET", {EXPORT}),
+    "admin:delegates_registration_summary_index": [("GET", {EXPORT})],
+    "admin:delegates_registration_summary": [("GET", {EXPORT})],
+    "admin:delegates_badgeprintjob_print": [("GET", {PRINT})],
+    "admin:delegates_badgeprintjob_download": [
+        ("GET", {"delegates.view_badgeprintjob", EXPORT})
+    ],
+    "admin:delegates_badge_download": [("GET", {"delegates.view_badge", EXPORT})],
+    "admin:workshops_workshoprun_csv": [
+        ("GET", {"workshops.view_workshoprun", EXPORT})
+    ],
+    "admin:workshops_workshoprun_sheet": [
+        ("GET", {"workshops.view_workshoprun", EXPORT})
+    ],
+    "admin:workshops_workshoprun_sheet_request": [
+        ("POST", {"workshops.view_workshoprun", EXPORT})
+    ],
+    "admin:workshops_workshopchoice_move": [
+        ("GET", {"workshops.change_workshopchoice"})
+    ],
+    "admin:workshops_allocation_publish": [("POST", {"workshops.allocate"})],
+    "admin:auth_user_password_change": [("GET", {"delegates.change_user"})],
+    "admin:delegates_user_erase": [
+        ("GET", {"delegates.view_user"}),
+        ("POST", {"delegates.view_user", "privacy.erase_person"}),
+    ],
+    "admin:mail_outboxemail_retry_failed": [("POST", {"mail.change_outboxemail"})],
+    "badges:checkin_index": [("GET", {CHECK_IN})],
+    "badges:checkin": [("GET", {CHECK_IN})],
+    "badges:checkin_count": [("GET", {CHECK_IN})],
+    "badges:attendance_csv": [("GET", {EXPORT})],
 }
 
 # The URLs every ModelAdmin has; anything else in get_urls() is a custom staff view.
@@ -182,7 +185,8 @@ def test_every_check_in_page_declares_its_permission():
 
     assert door and door <= guarded
     for name, pattern in guarded_views():
-        assert set(pattern.callback.staff_permissions) == STAFF_URLS[name][1], name
+        for _method, needed in STAFF_URLS[name]:
+            assert set(pattern.callback.staff_permissions) == needed, name
 
 
 def make_user(who: str):
@@ -240,7 +244,11 @@ class World:
     def url(self, name: str, pattern, model_admin=None) -> str:
         kwargs = {}
         for param in pattern.pattern.converters:
-            if param == "pk":
+            if param in ("pk", "object_id") and model_admin.model is type(
+                self.delegate
+            ):
+                kwargs[param] = self.delegate.pk
+            elif param in ("pk", "object_id"):
                 kwargs[param] = model_admin.model._default_manager.order_by("pk")[0].pk
             elif param == "edition_id":
                 kwargs[param] = self.edition.pk
@@ -305,10 +313,10 @@ def test_role_matrix(client, world, who, django_capture_on_commit_callbacks):
     urls = dict(world.staff_urls())
     allowed_urls, refused_urls = [], []
     for name, url in urls.items():
-        method, needed = STAFF_URLS[name]
-        (allowed_urls if user.has_perms(needed) else refused_urls).append(
-            (name, method, url)
-        )
+        for method, needed in STAFF_URLS[name]:
+            (allowed_urls if user.has_perms(needed) else refused_urls).append(
+                (name, method, url)
+            )
 
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
         ("delegates", "0008_staff_permissions"),
         ("workshops", "0003_allocate_permission"),
         ("mail", "0002_message_id_claims_secrets"),
+        ("privacy", "0001_initial"),
     ]
 
     # Reversing keeps the groups: people may belong to them.
