@@ -236,6 +236,10 @@ class Registration(models.Model):
                 name="registration_queue_idx",
             ),
         ]
+        permissions = [
+            ("approve_registration", _("Can approve, decline and waitlist")),
+            ("export_registration", _("Can export delegates' personal data")),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -202,7 +202,9 @@ class EditionAdmin(ServiceErrorMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.edition_save(edition=obj)
 
-    @admin.action(description=_("Duplicate for next year (as a draft)"))
+    @admin.action(
+        description=_("Duplicate for next year (as a draft)"), permissions=["add"]
+    )
     def duplicate_for_next_year(self, request, queryset):
         copies = 0
         for edition in queryset.order_by("pk"):

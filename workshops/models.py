@@ -333,6 +333,7 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("allocate", _("Can draft and publish allocations"))]
 
     def __str__(self) -> str:
         return f"{self.edition}: allocation #{self.pk} (seed {self.seed})"

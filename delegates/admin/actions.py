@@ -29,6 +29,15 @@ class RegistrationActionsMixin:
         "export_xlsx",
     ]
 
+    # The permissions the actions declare: vetting (approve, decline, waitlist,
+    # resend the confirmation) and personal-data exports.
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("delegates.approve_registration")
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("delegates.export_registration")
+
     def response_action(self, request, queryset):
         """Refuse a selection that names no possible registration (forged or
         truncated ids) with a message, before any action runs."""
@@ -69,7 +78,8 @@ class RegistrationActionsMixin:
     @admin.action(
         description=_(
             "Approve selected (confirmed while places remain, then waitlisted)"
-        )
+        ),
+        permissions=["approve"],
     )
     def approve(self, request, queryset):
         approved = self._each(
@@ -98,7 +108,9 @@ class RegistrationActionsMixin:
                 messages.WARNING,
             )
 
-    @admin.action(description=_("Decline selected, with a reason…"))
+    @admin.action(
+        description=_("Decline selected, with a reason…"), permissions=["approve"]
+    )
     def decline(self, request, queryset):
         form = DeclineForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -123,7 +135,9 @@ class RegistrationActionsMixin:
             request, "admin/delegates/registration/decline.html", context
         )
 
-    @admin.action(description=_("Move selected to the waiting list"))
+    @admin.action(
+        description=_("Move selected to the waiting list"), permissions=["approve"]
+    )
     def move_to_waitlist(self, request, queryset):
         self._each(
             request,
@@ -133,7 +147,9 @@ class RegistrationActionsMixin:
             actor=request.user,
         )
 
-    @admin.action(description=_("Resend the confirmation email"))
+    @admin.action(
+        description=_("Resend the confirmation email"), permissions=["approve"]
+    )
     def resend_confirmation(self, request, queryset):
         self._each(
             request,
@@ -145,7 +161,7 @@ class RegistrationActionsMixin:
     def _export_name(self, ext: str) -> str:
         return f"socex-delegates-{timezone.localtime():%Y%m%d-%H%M}.{ext}"
 
-    @admin.action(description=_("Export selected as CSV"))
+    @admin.action(description=_("Export selected as CSV"), permissions=["export"])
     def export_csv(self, request, queryset):
         privacy.registrations_access_record(
             request=request, kind=privacy.Kind.EXPORT_CSV, registrations=queryset
@@ -156,7 +172,9 @@ class RegistrationActionsMixin:
             rows=selectors.export_rows(queryset=queryset),
         )
 
-    @admin.action(description=_("Export selected as Excel (XLSX)"))
+    @admin.action(
+        description=_("Export selected as Excel (XLSX)"), permissions=["export"]
+    )
     def export_xlsx(self, request, queryset):
         # openpyxl takes a fifth of a second to import and only this export needs
         # it: loaded here, web and worker processes do not pay for it at start-up.

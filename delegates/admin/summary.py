@@ -14,6 +14,9 @@ from ..privacy import services as privacy
 
 
 class CateringSummaryMixin:
+    """Diets and access needs are personal data: the pages need the export
+    permission (``has_export_permission``, from RegistrationActionsMixin)."""
+
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
@@ -31,7 +34,7 @@ class CateringSummaryMixin:
         ]
 
     def summary_index_view(self, request):
-        if not self.has_view_permission(request):
+        if not self.has_export_permission(request):
             raise PermissionDenied
         editions = Edition.objects.select_related("series").order_by("-start_date")
         context = {
@@ -51,7 +54,7 @@ class CateringSummaryMixin:
         )
 
     def summary_view(self, request, edition_id):
-        if not self.has_view_permission(request):
+        if not self.has_export_permission(request):
             raise PermissionDenied
         edition = get_object_or_404(
             Edition.objects.select_related("venue"), pk=edition_id

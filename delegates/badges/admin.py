@@ -8,9 +8,8 @@ without the events app knowing about badges.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -50,6 +49,11 @@ def _start_jobs(modeladmin, request, *, by_edition: dict, layout: str):
         )
 
 
+def has_print_badges_permission(request) -> bool:
+    """Starting a print run (from the print page or an action)."""
+    return request.user.has_perm("delegates.add_badgeprintjob")
+
+
 def _registrations_by_edition(queryset) -> dict:
     by_edition: dict = {}
     for registration in queryset.select_related("edition"):
@@ -64,7 +68,8 @@ def _print_action(layout: str, description):
     """An admin action printing the selected editions' (or registrations') badges
     in ``layout``: one per edition, so the two layouts are the same action."""
 
-    @admin.action(description=description, permissions=["view"])
+    # ``print_badges``: the permission to start print runs (see _add_actions).
+    @admin.action(description=description, permissions=["print_badges"])
     def action(modeladmin, request, queryset):
         by_edition = (
             {edition: None for edition in queryset}
@@ -112,8 +117,14 @@ class PrivateFileMixin:
         ]
 
     def download_view(self, request, pk):
+        # Badges carry names, organisations and the check-in QR: an export.
+        if not (
+            self.has_view_permission(request)
+            and request.user.has_perm("delegates.export_registration")
+        ):
+            raise PermissionDenied
         obj = self.model.objects.filter(pk=pk).exclude(file="").first()
-        if obj is None or not self.has_view_permission(request, obj):
+        if obj is None:
             raise Http404
         if not obj.file.storage.exists(obj.file.name):
             raise Http404
@@ -184,8 +195,8 @@ class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
 
     def print_view(self, request):
         """Pick an edition and a layout; prints every confirmed badge."""
-        if not self.has_view_permission(request):
-            return redirect("admin:index")
+        if not has_print_badges_permission(request):
+            raise PermissionDenied
         initial = {"edition": request.GET.get("edition")}
         form = PrintForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
@@ -262,7 +273,9 @@ class BadgeAdmin(PrivateFileMixin, admin.ModelAdmin):
             return self.download_link(obj, _("PDF"))
         return "—"
 
-    @admin.action(description=_("Make the selected badges again"))
+    @admin.action(
+        description=_("Make the selected badges again"), permissions=["change"]
+    )
     def render_again(self, request, queryset):
         count = services.badges_render_again(badges=queryset)
         self.message_user(
@@ -306,6 +319,9 @@ def _add_actions(model) -> None:
         if action not in actions:
             actions.append(action)
     model_admin.actions = actions
+    # The print actions declare ``permissions=["print_badges"]``; Django asks the
+    # model admin for has_print_badges_permission(request).
+    model_admin.has_print_badges_permission = has_print_badges_permission
 
 
 _add_actions(Edition)

@@ -152,6 +152,7 @@ class CheckIn(models.Model):
     class Meta:
         ordering = ["-checked_in_at"]
         verbose_name = _("check-in")
+        permissions = [("check_in", _("Can check delegates in at the door"))]
 
     def __str__(self) -> str:
         return f"{self.registration} at {self.checked_in_at:%Y-%m-%d %H:%M}"

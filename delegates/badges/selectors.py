@@ -1,9 +1,13 @@
 """Reads shared by badge rendering, bulk printing and check-in."""
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
 
@@ -67,6 +71,33 @@ def checkin_registration(*, key: str) -> Registration | None:
         .filter(badge__key=key)
         .first()
     )
+
+
+def checkin_window(*, edition: Edition) -> tuple[dt.date, dt.date]:
+    """The first and last days the door is open: the day before the edition starts
+    (early arrivals, badge collection) to its last day."""
+    return edition.start_date - dt.timedelta(days=1), edition.end_date
+
+
+def checkin_closed_reason(
+    *, edition: Edition, today: dt.date | None = None
+) -> str | None:
+    """Why nobody may be checked in at ``edition`` today, or None when the door is
+    open. Only a published edition, inside its check-in window, opens its door."""
+    if edition.status != Edition.Status.PUBLISHED:
+        return _("Check-in is only open for published events.")
+    today = today or timezone.localdate()
+    opens, closes = checkin_window(edition=edition)
+    if today < opens:
+        return _(
+            "Check-in for %(edition)s opens on %(date)s, the day before it starts."
+        ) % {"edition": edition, "date": date_format(opens, "j F Y")}
+    if today > closes:
+        return _("Check-in for %(edition)s closed on %(date)s, its last day.") % {
+            "edition": edition,
+            "date": date_format(closes, "j F Y"),
+        }
+    return None
 
 
 def checkin_counts(*, edition: Edition) -> dict:

@@ -430,10 +430,15 @@ def _when(value) -> str:
 def check_in_record(*, token: str, edition: Edition, operator) -> CheckInResult:
     """Check a badge's holder in at ``edition``, recording time and operator.
 
-    A code that is not a valid SOCEX token raises ValidationError; a badge that may
-    not enter (cancelled, waitlisted, another edition) is refused with the reason;
-    a second scan reports when the first one was.
+    Outside the edition's check-in window (published, from the day before it starts
+    to its last day) or for a code that is not a valid SOCEX token, raises
+    ValidationError and records nothing; a badge that may not enter (cancelled,
+    waitlisted, another edition) is refused with the reason; a second scan reports
+    when the first one was.
     """
+    closed = selectors.checkin_closed_reason(edition=edition)
+    if closed:
+        raise ValidationError(closed, code="closed")
     try:
         key = key_from_token(token)
     except BadToken:

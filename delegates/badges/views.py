@@ -1,9 +1,7 @@
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Edition
 from socex.exports import csv_response
+from socex.roles.decorators import staff_permission_required
 from socex.storage import private_storage
 
 from ..models import Registration
@@ -19,19 +18,10 @@ from . import selectors, services
 from .forms import CheckInForm
 from .models import Badge
 
-
-def staff_required(view):
-    """Organisers only: anonymous users are sent to log in, others get 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# The door pages: staff holding the check-in permission (not every staff member).
+door_staff_required = staff_permission_required("delegates.check_in")
+# Who attended is a personal-data export: organisers only.
+export_staff_required = staff_permission_required("delegates.export_registration")
 
 
 @login_required
@@ -59,18 +49,26 @@ def badge_download(request, reference: str):
     )
 
 
-@staff_required
+@door_staff_required
 @require_GET
 def checkin_index(request):
     """Published editions that are coming up or ended in the last month (the door
-    and the attendance list afterwards); archived ones are history."""
-    since = timezone.localdate() - timedelta(days=30)
+    and the attendance list afterwards), each saying whether its door is open;
+    archived ones are history."""
+    today = timezone.localdate()
     editions = Edition.objects.select_related("series", "venue").filter(
-        status=Edition.Status.PUBLISHED, end_date__gte=since
+        status=Edition.Status.PUBLISHED, end_date__gte=today - timedelta(days=30)
     )
-    return render(
-        request, "delegates/badges/checkin_index.html", {"editions": editions}
-    )
+    rows = [
+        (edition, selectors.checkin_closed_reason(edition=edition, today=today))
+        for edition in editions
+    ]
+    return render(request, "delegates/badges/checkin_index.html", {"editions": rows})
+
+
+def _door_edition(slug: str) -> Edition:
+    """Drafts and archived editions have no door (404)."""
+    return get_object_or_404(Edition, slug=slug, status=Edition.Status.PUBLISHED)
 
 
 def _checkin_page(request, edition, *, form, result=None, status=200):
@@ -96,11 +94,22 @@ def _checkin_page(request, edition, *, form, result=None, status=200):
     )
 
 
-@staff_required
+@door_staff_required
 @require_http_methods(["GET", "POST"])
 def checkin(request, slug: str):
-    """Scan or type a badge code; shows who it is and records their arrival."""
-    edition = get_object_or_404(Edition, slug=slug)
+    """Scan or type a badge code; shows who it is and records their arrival.
+
+    Outside the check-in window the page says when the door opens or closed, and
+    answers 403 without recording anything."""
+    edition = _door_edition(slug)
+    closed = selectors.checkin_closed_reason(edition=edition)
+    if closed:
+        return render(
+            request,
+            "delegates/badges/checkin.html",
+            {"edition": edition, "closed": closed},
+            status=403,
+        )
     if request.method == "GET":
         return _checkin_page(request, edition, form=CheckInForm())
     form = CheckInForm(request.POST)
@@ -125,17 +134,21 @@ def checkin(request, slug: str):
     return _checkin_page(request, edition, form=CheckInForm(), result=result)
 
 
-@staff_required
+@door_staff_required
 @require_GET
 def checkin_count(request, slug: str):
-    edition = get_object_or_404(Edition, slug=slug)
+    edition = _door_edition(slug)
+    closed = selectors.checkin_closed_reason(edition=edition)
+    if closed:
+        return JsonResponse({"detail": str(closed)}, status=403)
     return JsonResponse(selectors.checkin_counts(edition=edition))
 
 
-@staff_required
+@export_staff_required
 @require_GET
 def attendance_csv(request, slug: str):
-    """Who attended: every confirmed registration, checked in or not."""
+    """Who attended: every confirmed registration, checked in or not (also after
+    the event and once archived: the list the organisers keep)."""
     edition = get_object_or_404(Edition, slug=slug)
     rows = []
     for registration in selectors.attendance(edition=edition):

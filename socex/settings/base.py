@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "socex",
     "socex.mail",
+    "socex.roles",
     "events",
     "delegates",
     "delegates.privacy",

@@ -2,16 +2,19 @@
 a demo delegate's badge code (as a USB scanner would type it) and sees them checked
 in; scanning again says when."""
 
+import datetime as dt
 import io
 import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from delegates.badges.models import CheckIn
 from delegates.badges.tokens import token_for
 from delegates.models import Registration
+from events.models import Edition
 from socex.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,8 +23,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo_registration():
     call_command("load_demo", stdout=io.StringIO())
-    return Registration.objects.select_related("badge", "edition", "user__profile").get(
+    registration = Registration.objects.get(
         user__email=DEMO_ACCOUNTS["delegate"], status=Registration.Status.CONFIRMED
+    )
+    # The door opens only around the event: hold the demo conference today.
+    today = timezone.localdate()
+    Edition.objects.filter(pk=registration.edition_id).update(
+        start_date=today, end_date=today + dt.timedelta(days=1)
+    )
+    return Registration.objects.select_related("badge", "edition", "user__profile").get(
+        pk=registration.pk
     )
 
 

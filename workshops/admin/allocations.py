@@ -21,7 +21,13 @@ class WorkshopSettingsAdmin(admin.ModelAdmin):
     list_select_related = ["edition"]
     actions = ["allocate"]
 
-    @admin.action(description=_("Allocate workshops from ranked preferences (draft)"))
+    def has_allocate_permission(self, request) -> bool:
+        return request.user.has_perm("workshops.allocate")
+
+    @admin.action(
+        description=_("Allocate workshops from ranked preferences (draft)"),
+        permissions=["allocate"],
+    )
     def allocate(self, request, queryset):
         last = None
         for obj in queryset.select_related("edition"):
@@ -103,7 +109,7 @@ class AllocationAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def publish_view(self, request, pk):
-        if not self.has_change_permission(request):
+        if not request.user.has_perm("workshops.allocate"):
             raise PermissionDenied
         allocation = get_object_or_404(Allocation, pk=pk)
         try:

@@ -59,7 +59,9 @@ class WorkshopChoiceAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def move_view(self, request, pk):
-        if not request.user.has_perm("workshops.change_workshoprun"):
+        # Moving a delegate changes their choice (the admin's change form is off:
+        # has_change_permission is False, so ask for the permission itself).
+        if not request.user.has_perm("workshops.change_workshopchoice"):
             raise PermissionDenied
         choice = get_object_or_404(
             WorkshopChoice.objects.select_related(

@@ -151,8 +151,15 @@ class WorkshopRunAdmin(admin.ModelAdmin):
         ]
         return extra + super().get_urls()
 
+    def has_export_permission(self, request) -> bool:
+        """Attendance lists and sign-in sheets name the delegates: an export."""
+        return request.user.has_perm("delegates.export_registration")
+
     def _run_or_404(self, request, pk) -> WorkshopRun:
-        if not self.has_view_permission(request):
+        """The run of an attendance view, for staff who may see runs and export."""
+        if not (
+            self.has_view_permission(request) and self.has_export_permission(request)
+        ):
             raise PermissionDenied
         return get_object_or_404(
             WorkshopRun.objects.select_related("workshop", "block__session", "room"),
@@ -198,8 +205,6 @@ class WorkshopRunAdmin(admin.ModelAdmin):
         )
 
     def sheet_request_view(self, request, pk):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
         run = self._run_or_404(request, pk)
         services.sign_in_sheet_request(run=run)
         self.message_user(
@@ -209,7 +214,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
             reverse("admin:workshops_workshoprun_change", args=[pk])
         )
 
-    @admin.action(description=_("Prepare PDF sign-in sheets"))
+    @admin.action(description=_("Prepare PDF sign-in sheets"), permissions=["export"])
     def request_sheets(self, request, queryset):
         for run in queryset:
             services.sign_in_sheet_request(run=run)
@@ -219,7 +224,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
             % {"count": queryset.count()},
         )
 
-    @admin.action(description=_("Export attendance (CSV)"))
+    @admin.action(description=_("Export attendance (CSV)"), permissions=["export"])
     def export_csv(self, request, queryset):
         privacy.personal_data_access_record(
             request=request,

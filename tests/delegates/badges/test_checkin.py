@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import close_old_connections
 from django.urls import reverse
+from django.utils import timezone
 
 from delegates.badges.models import CheckIn
 from delegates.badges.services import check_in_record
@@ -23,6 +24,19 @@ pytestmark = pytest.mark.django_db
 
 def token(registration) -> str:
     return token_for(registration.badge.key)
+
+
+@pytest.fixture
+def badge_edition(db):
+    """The edition at the door: it starts today, so check-in is open."""
+    today = timezone.localdate()
+    return EditionFactory(
+        title="Economic Crime Conference 2027",
+        capacity=400,
+        start_date=today,
+        end_date=today + dt.timedelta(days=1),
+        registration_opens_at=timezone.now() - dt.timedelta(days=60),
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Staff roles: Django groups whose permissions are defined once, in code."""
