@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 def _chunk_size() -> int:
     """Badges per chunk of a bulk print: a multiple of four, so no sheet straddles."""
-    size = getattr(settings, "BADGE_PRINT_CHUNK_SIZE", 48)
+    size = settings.BADGE_PRINT_CHUNK_SIZE
     return max(4, size - size % 4)
 
 

@@ -341,6 +341,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60.0,
     },
 }
+# Badges per chunk of a bulk print (a Celery task each; rounded down to fours).
+BADGE_PRINT_CHUNK_SIZE = env.int("BADGE_PRINT_CHUNK_SIZE", default=48)
 # Badges (seconds): the sweep re-sends a badge left pending or rendering this long,
 # a failed one after the second, and resumes a print job without progress for the
 # third (a chunk of 48 badges renders in a few seconds).
