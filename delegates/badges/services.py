@@ -306,8 +306,7 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
         return "duplicate"
     size = _chunk_size()
     ids = job.selection[index * size : (index + 1) * size]
-    by_id = {r.pk: r for r in selectors.badge_registrations(ids=ids)}
-    contents = rendering.badge_contents([by_id[pk] for pk in ids if pk in by_id])
+    contents = rendering.print_chunk_contents(ids)
     pdf = artifact_render(
         job,
         render=lambda: rendering.badges_pdf(contents, layout=job.layout),
