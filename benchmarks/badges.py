@@ -5,13 +5,16 @@ Run: ``.venv/bin/python benchmarks/badges.py [--badges 400] [--processes 2]``
 Builds a throwaway SQLite database with one edition, eight workshops in four blocks
 and ``--badges`` confirmed registrations holding four workshops each, then times:
 
-- bulk: one PDF of every badge (front and back), sorted by surname, rendered in
-  chunks on ``--processes`` worker processes and joined, through the same selector,
-  rendering and join functions the Celery print job uses (in production the chunks
-  are a group of Celery tasks, since a prefork worker cannot start processes);
-- single: each badge rendered on its own, one after another;
-- plain: a WeasyPrint document with as many pages of the same size as the bulk PDF,
-  each page one line of text (the renderer's floor).
+- bulk: one PDF of every badge (front and back), sorted by surname, cut into chunks
+  of ``BADGE_PRINT_CHUNK_SIZE`` as a print job cuts them, rendered on ``--processes``
+  worker processes and joined, through the same functions the Celery print job uses
+  (in production the chunks are a group of Celery tasks, since a prefork worker
+  cannot start processes);
+- single: each badge rendered on its own, one after another, in this process;
+- plain: WeasyPrint's floor on the same terms as bulk: as many pages of the same
+  size, each one line of text, in the same chunks (two pages a badge), on the same
+  pool of ``--processes`` processes, joined by the same join. Bulk and plain runs
+  alternate, so both see the same background load.
 
 Prints a table, then ``RESULT badges=... pages=... bulk_s=... single_s=... plain_s=...
 ratio=bulk/plain``.
@@ -199,34 +202,57 @@ def _workshops(edition, venue, registrations, AgendaSession, Room) -> None:
 
 def render_chunk(ids: list[int]) -> bytes:
     """One chunk, exactly as a print-job chunk task renders it (minus storage)."""
-    from delegates.badges.rendering import badge_content, badges_pdf
-    from delegates.badges.selectors import badge_registrations
+    from delegates.badges.rendering import badges_pdf, print_chunk_contents
 
-    by_id = {r.pk: r for r in badge_registrations(ids=ids)}
-    return badges_pdf([badge_content(by_id[pk]) for pk in ids])
+    return badges_pdf(print_chunk_contents(ids))
+
+
+def plain_chunk(pages: int) -> bytes:
+    """The floor for a chunk: ``pages`` A6 pages of one line of text each."""
+    from weasyprint import HTML
+
+    html = (
+        "<style>@page { size: A6; margin: 10mm } p { break-after: page }</style>"
+        + "".join(f"<p>Page {i + 1}</p>" for i in range(pages))
+    )
+    return HTML(string=html).write_pdf()
 
 
 def _warm() -> None:
     """Load fonts and stylesheets in each worker before the clock matters."""
     connections.close_all()
     from delegates.badges.rendering import _stylesheets
-    from socex.pdf import font_config
+    from socex.pdf import font_config, static_stylesheet
 
     font_config()
     _stylesheets("a6", "single")
+    static_stylesheet("css/badge-ua.css")
 
 
-def bulk(ids: list[int], processes: int, pool) -> bytes:
+def chunks(ids: list[int]) -> list[list[int]]:
+    """The print order (surname) cut as a print job cuts it."""
     from delegates.badges.selectors import badge_registrations
+    from delegates.badges.services import _chunk_size
+
+    ordered = list(badge_registrations(ids=ids).values_list("pk", flat=True))
+    size = _chunk_size()
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def bulk(ids: list[int], pool) -> bytes:
+    """The print job's work: its chunks on the pool, then the join."""
     from socex.pdf import join_pdfs
 
-    ordered = list(
-        badge_registrations(ids=ids).values_list("pk", flat=True)
-    )  # print order: surname
-    size = -(-len(ordered) // (processes * 2))  # two chunks per process
-    chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
-    parts = list(pool.map(render_chunk, chunks))
-    return join_pdfs(parts)
+    return join_pdfs(list(pool.map(render_chunk, chunks(ids))))
+
+
+def plain(ids: list[int], pool) -> bytes:
+    """The floor on the same terms: the same chunks of pages (two a badge) on the
+    same pool of processes, joined the same way."""
+    from socex.pdf import join_pdfs
+
+    pages = [2 * len(chunk) for chunk in chunks(ids)]
+    return join_pdfs(list(pool.map(plain_chunk, pages)))
 
 
 def single(ids: list[int]) -> float:
@@ -237,18 +263,6 @@ def single(ids: list[int]) -> float:
     for pk in ids:
         registration = badge_registrations(ids=[pk]).first()
         badges_pdf([badge_content(registration)])
-    return time.perf_counter() - started
-
-
-def plain(pages: int) -> float:
-    from weasyprint import HTML
-
-    html = (
-        "<style>@page { size: A6; margin: 10mm } p { break-after: page }</style>"
-        + "".join(f"<p>Page {i + 1}</p>" for i in range(pages))
-    )
-    started = time.perf_counter()
-    HTML(string=html).write_pdf()
     return time.perf_counter() - started
 
 
@@ -274,15 +288,19 @@ def main() -> None:
         max_workers=args.processes, mp_context=get_context("fork"), initializer=_warm
     ) as pool:
         list(pool.map(render_chunk, [ids[:4]] * args.processes))  # warm-up
+        list(pool.map(plain_chunk, [8] * args.processes))
         # The machine may be shared: interleave the runs so that both measures see
         # the same background load, and keep the best of each.
         bulk_runs, plain_runs = [], []
         for _run in range(args.repeat):
             started = time.perf_counter()
-            pdf = bulk(ids, args.processes, pool)
+            pdf = bulk(ids, pool)
             bulk_runs.append(time.perf_counter() - started)
-            pages = pdf_page_count(pdf)
-            plain_runs.append(plain(pages))
+            started = time.perf_counter()
+            floor = plain(ids, pool)
+            plain_runs.append(time.perf_counter() - started)
+    pages = pdf_page_count(pdf)
+    assert pdf_page_count(floor) == pages
     (WORKDIR / "bulk.pdf").write_bytes(pdf)
     single_s = single(ids)
     bulk_s, plain_s = min(bulk_runs), min(plain_runs)

@@ -80,12 +80,34 @@ class SafeURLFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": mimetype})
 
 
-def html_document(html: str, *, fetcher: SafeURLFetcher | None = None) -> HTML:
-    return HTML(
-        string=html,
-        base_url=INTERNAL_ORIGIN + "/",
-        url_fetcher=fetcher or SafeURLFetcher(),
-    )
+class _OwnUserAgentHTML(HTML):
+    """A document styled by a small user-agent stylesheet of our own instead of
+    WeasyPrint's HTML5 one, whose hundreds of rules are matched against every
+    element (a third of a bulk badge print's time). Only for templates we write,
+    using just the elements that stylesheet covers."""
+
+    def __init__(self, *args, user_agent_stylesheet: CSS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_agent_stylesheet = user_agent_stylesheet
+
+    def _ua_stylesheets(self, forms=False):
+        return [self.user_agent_stylesheet]
+
+
+def html_document(
+    html: str,
+    *,
+    fetcher: SafeURLFetcher | None = None,
+    user_agent_stylesheet: CSS | None = None,
+) -> HTML:
+    kwargs = {
+        "string": html,
+        "base_url": INTERNAL_ORIGIN + "/",
+        "url_fetcher": fetcher or SafeURLFetcher(),
+    }
+    if user_agent_stylesheet is None:
+        return HTML(**kwargs)
+    return _OwnUserAgentHTML(user_agent_stylesheet=user_agent_stylesheet, **kwargs)
 
 
 def render_pdf(*, template: str, context: dict) -> bytes:
@@ -120,14 +142,17 @@ def html_to_pdf(
     *,
     stylesheets: Sequence[CSS] = (),
     fetcher: SafeURLFetcher | None = None,
+    user_agent_stylesheet: CSS | None = None,
 ) -> bytes:
     """Lay out an HTML string through the safe fetcher; returns the PDF bytes.
 
-    Pass your own ``fetcher`` to inspect what it refused afterwards.
+    Pass your own ``fetcher`` to inspect what it refused afterwards, and a
+    ``user_agent_stylesheet`` (see ``_OwnUserAgentHTML``) to replace WeasyPrint's.
     """
-    return html_document(html, fetcher=fetcher).write_pdf(
-        stylesheets=list(stylesheets), font_config=font_config()
+    document = html_document(
+        html, fetcher=fetcher, user_agent_stylesheet=user_agent_stylesheet
     )
+    return document.write_pdf(stylesheets=list(stylesheets), font_config=font_config())
 
 
 def join_pdfs(parts: Iterable[bytes]) -> bytes:

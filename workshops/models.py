@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from delegates.models import Registration
 from events.models import AgendaSession, Edition, Room, Speaker
-from socex.storage import private_storage
+from socex.artifacts import RenderedFile, render_status
 
 
 class WorkshopSettings(models.Model):
@@ -405,26 +405,18 @@ class WorkshopAuditEntry(models.Model):
         return f"{self.get_action_display()}: {self.detail}"
 
 
-class SignInSheet(models.Model):
+class SignInSheet(RenderedFile):
     """The printable sign-in sheet of one run, rendered by a Celery task."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
+    # The value its waiting rows held before the shape was shared.
+    Status = render_status(PENDING=("queued", _("Queued")))
+
+    files_under = "workshops/sheets/"
 
     run = models.OneToOneField(
         WorkshopRun, on_delete=models.CASCADE, related_name="sign_in_sheet"
     )
-    status = models.CharField(
-        max_length=8, choices=Status.choices, default=Status.QUEUED
-    )
-    file = models.FileField(
-        upload_to="workshops/sheets/", blank=True, storage=private_storage
-    )
     requested_at = models.DateTimeField(default=timezone.now)
-    generated_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

@@ -173,15 +173,48 @@ class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
         "error",
         "created_by",
         "created_at",
-        "finished_at",
+        "rendered_at",
+        "updated_at",
+        "attempts",
     ]
     fields = readonly_fields
+    actions = ["resume"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_resume_permission(self, request) -> bool:
+        # Resuming prints what was asked for already: the permission printing needs.
+        return request.user.has_perm("delegates.add_badgeprintjob")
+
+    @admin.action(
+        description=_("Resume the selected print jobs"), permissions=["resume"]
+    )
+    def resume(self, request, queryset):
+        resumed = 0
+        for job in queryset:
+            try:
+                services.badge_print_job_resume(job=job)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{job}: {'; '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                resumed += 1
+        if resumed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s print job resumed.",
+                    "%(count)s print jobs resumed.",
+                    resumed,
+                )
+                % {"count": resumed},
+                messages.SUCCESS,
+            )
 
     def get_urls(self):
         return [
@@ -238,7 +271,7 @@ class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
 
     @admin.display(description=_("file"))
     def download(self, obj):
-        if obj.status == BadgePrintJob.Status.DONE and obj.file:
+        if obj.status == BadgePrintJob.Status.READY and obj.file:
             return self.download_link(obj, _("Download PDF"))
         return "—"
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
-from socex.storage import private_storage
+from socex.artifacts import RenderedFile, render_status
 
 __all__ = ["Badge", "BadgePrintJob", "BadgeSettings", "CheckIn"]
 
@@ -32,13 +32,10 @@ class BadgeSettings(models.Model):
         return f"{self.edition}: {self.get_size_display()}"
 
 
-class Badge(models.Model):
+class Badge(RenderedFile):
     """A registration's badge: its check-in key and the last rendered PDF."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting to be made")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
+    files_under = "badges/"
 
     registration = models.OneToOneField(
         "delegates.Registration", on_delete=models.CASCADE, related_name="badge"
@@ -48,16 +45,7 @@ class Badge(models.Model):
     # The token's QR code as a PNG data URI, made once: choosing the QR mask costs
     # more than laying the code out, and the token never changes.
     qr = models.TextField(blank=True, editable=False)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
-    file = models.FileField(
-        upload_to="badges/", blank=True, storage=private_storage, max_length=200
-    )
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
-    rendered_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["registration"]
@@ -70,23 +58,22 @@ class Badge(models.Model):
             "badges:download", kwargs={"reference": self.registration.reference}
         )
 
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY and bool(self.file)
 
-
-class BadgePrintJob(models.Model):
+class BadgePrintJob(RenderedFile):
     """One bulk print: a PDF of many badges made in chunks by Celery."""
 
     class Layout(models.TextChoices):
         SINGLE = "single", _("One badge per page")
         SHEET = "sheet", _("Four A6 badges per A4 sheet (crop marks, duplex backs)")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    # The values its rows held before the shape was shared.
+    Status = render_status(
+        PENDING=("queued", _("Queued")),
+        RENDERING=("running", _("Running")),
+        READY=("done", _("Done")),
+    )
+
+    files_under = "badges/print/"
 
     edition = models.ForeignKey(
         Edition, on_delete=models.CASCADE, related_name="badge_print_jobs"
@@ -96,18 +83,11 @@ class BadgePrintJob(models.Model):
     )
     # Registration ids in print order (surname), fixed when the job is created.
     selection = models.JSONField(default=list, editable=False)
-    status = models.CharField(
-        max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)
     # Indexes of the chunks already rendered, so a duplicate task never counts twice.
     chunks_done = models.JSONField(default=list, editable=False)
-    file = models.FileField(
-        upload_to="badges/print/", blank=True, storage=private_storage, max_length=200
-    )
-    error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -116,13 +96,18 @@ class BadgePrintJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(done__lte=F("total")), name="badge_print_done_le_total"
+            ),
+        ]
+        indexes = [
+            # The stuck-job sweep every minute: one index range scan, empty as a rule.
+            models.Index(
+                fields=["status", "updated_at"], name="badge_print_status_updated"
             ),
         ]
 

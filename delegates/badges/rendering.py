@@ -124,6 +124,13 @@ def badge_contents(registrations: Sequence) -> list[dict]:
     ]
 
 
+def print_chunk_contents(registration_ids: Sequence[int]) -> list[dict]:
+    """What a print job's chunk prints: these registrations' badges, in this order
+    (those gone since the job was made are left out)."""
+    by_id = {r.pk: r for r in selectors.badge_registrations(ids=registration_ids)}
+    return badge_contents([by_id[pk] for pk in registration_ids if pk in by_id])
+
+
 def badge_content(registration, *, workshops: list[dict] | None = None) -> dict:
     """Everything printed on one badge, as plain data (hashed to skip re-renders).
 
@@ -236,6 +243,7 @@ def badges_pdf(
         badges_html(contents, layout=layout),
         stylesheets=_stylesheets(size, layout),
         fetcher=fetcher,
+        user_agent_stylesheet=_pdf().static_stylesheet("css/badge-ua.css"),
     )
 
 

@@ -16,12 +16,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
+from socex.artifacts import artifact_render, artifact_render_start
 from socex.mail.services import (
     attachment_from_storage,
     email_queue,
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 def _chunk_size() -> int:
     """Badges per chunk of a bulk print: a multiple of four, so no sheet straddles."""
-    size = getattr(settings, "BADGE_PRINT_CHUNK_SIZE", 48)
+    size = settings.BADGE_PRINT_CHUNK_SIZE
     return max(4, size - size % 4)
 
 
@@ -136,22 +137,16 @@ def badge_render(*, registration_id: int) -> str:
             and private_storage().exists(badge.file.name)
         ):
             return "unchanged"
-        try:
-            pdf = rendering.badges_pdf([content])
-        except Exception as exc:  # a bad font or template must not lose the row
-            logger.exception("Badge for registration %s failed", registration_id)
-            badge.status = Badge.Status.FAILED
-            badge.error = f"{type(exc).__name__}: {exc}"[:2000]
-            badge.save(update_fields=["status", "error", "updated_at"])
-            return "failed"
         name = f"{registration.edition.slug}/{registration.reference}-{digest[:12]}.pdf"
         superseded = badge.file.name
-        badge.file.save(name, ContentFile(pdf), save=False)
-        badge.status = Badge.Status.READY
-        badge.content_hash = digest
-        badge.rendered_at = timezone.now()
-        badge.error = ""
-        badge.save()
+        pdf = artifact_render(
+            badge,
+            render=lambda: rendering.badges_pdf([content]),
+            name=name,
+            content_hash=digest,
+        )
+        if pdf is None:
+            return "failed"
         email_queue(
             to=registration.user.email,
             template="badges/badge_ready",
@@ -180,10 +175,13 @@ def badge_render(*, registration_id: int) -> str:
 
 
 def badge_sweep(*, limit: int = 200) -> int:
-    """Re-queue confirmed registrations whose badge is missing, pending or failed.
-
-    Covers a broker that was down at commit. Returns how many were queued.
-    """
+    """Re-queue confirmed registrations whose badge is missing, or was left pending
+    or rendering for ``BADGE_STALE_AFTER`` seconds (a broker down at commit, a worker
+    lost), or failed ``BADGE_FAILED_RETRY_AFTER`` seconds ago. Each re-queued badge
+    waits that long again before the next sweep sends it. Returns how many."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.BADGE_STALE_AFTER)
+    failed = now - timedelta(seconds=settings.BADGE_FAILED_RETRY_AFTER)
     with transaction.atomic():
         ids = list(
             Registration.objects.filter(
@@ -191,13 +189,21 @@ def badge_sweep(*, limit: int = 200) -> int:
                 user__is_active=True,
                 edition__end_date__gte=timezone.localdate(),
             )
-            .exclude(badge__status=Badge.Status.READY)
+            .filter(
+                Q(badge__isnull=True)
+                | Q(
+                    badge__status__in=[Badge.Status.PENDING, Badge.Status.RENDERING],
+                    badge__updated_at__lt=stale,
+                )
+                | Q(badge__status=Badge.Status.FAILED, badge__updated_at__lt=failed)
+            )
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
         for registration in Registration.objects.filter(pk__in=ids):
             badge_ensure(registration=registration)
             enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
+        Badge.objects.filter(registration_id__in=ids).update(updated_at=now)
     return len(ids)
 
 
@@ -275,10 +281,9 @@ def badge_print_job_start(*, job_id: int) -> str:
     prefork worker process renders chunks in parallel)."""
     with transaction.atomic():
         job = BadgePrintJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != BadgePrintJob.Status.QUEUED:
+        if job is None or job.status != BadgePrintJob.Status.PENDING:
             return "skipped"
-        job.status = BadgePrintJob.Status.RUNNING
-        job.save(update_fields=["status"])
+        artifact_render_start(job)
         for index in range(job.chunks_total):
             enqueue_on_commit(
                 tasks.badge_print_chunk_render_task, job_id=job.pk, index=index
@@ -290,33 +295,24 @@ def _part_name(job: BadgePrintJob, index: int) -> str:
     return f"badges/print/parts/job-{job.pk}-{index:04d}.pdf"
 
 
-def _job_fail(job_id: int, error: str) -> None:
-    with transaction.atomic():
-        job = BadgePrintJob.objects.select_for_update().get(pk=job_id)
-        if job.status == BadgePrintJob.Status.RUNNING:
-            job.status = BadgePrintJob.Status.FAILED
-            job.error = error[:2000]
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "error", "finished_at"])
-
-
 def badge_print_chunk_render(*, job_id: int, index: int) -> str:
     """Render one chunk of a running job to storage and count it done; the chunk
-    that completes the set queues the join."""
+    that completes the set queues the join. A failure fails the job (with the
+    error), and the other chunks then stop; ``badge_print_job_resume`` goes on."""
     job = BadgePrintJob.objects.filter(pk=job_id).first()
-    if job is None or job.status != BadgePrintJob.Status.RUNNING:
+    if job is None or job.status != BadgePrintJob.Status.RENDERING:
         return "skipped"
     if index in job.chunks_done:
         return "duplicate"
     size = _chunk_size()
     ids = job.selection[index * size : (index + 1) * size]
-    by_id = {r.pk: r for r in selectors.badge_registrations(ids=ids)}
-    contents = rendering.badge_contents([by_id[pk] for pk in ids if pk in by_id])
-    try:
-        pdf = rendering.badges_pdf(contents, layout=job.layout)
-    except Exception as exc:
-        logger.exception("Badge print job %s chunk %s failed", job_id, index)
-        _job_fail(job_id, f"{type(exc).__name__}: {exc}")
+    contents = rendering.print_chunk_contents(ids)
+    pdf = artifact_render(
+        job,
+        render=lambda: rendering.badges_pdf(contents, layout=job.layout),
+        start=False,
+    )
+    if pdf is None:
         return "failed"
     name = _part_name(job, index)
     if private_storage().exists(name):
@@ -325,14 +321,23 @@ def badge_print_chunk_render(*, job_id: int, index: int) -> str:
 
     with transaction.atomic():
         job = BadgePrintJob.objects.select_for_update().get(pk=job_id)
-        if job.status != BadgePrintJob.Status.RUNNING or index in job.chunks_done:
+        if job.status != BadgePrintJob.Status.RENDERING or index in job.chunks_done:
             return "skipped"
         job.chunks_done = sorted([*job.chunks_done, index])
         job.done = min(job.done + len(ids), job.total)
-        job.save(update_fields=["chunks_done", "done"])
+        # updated_at is the job's heartbeat: the sweep resumes a job without one.
+        job.save(update_fields=["chunks_done", "done", "updated_at"])
         if len(job.chunks_done) == job.chunks_total:
             enqueue_on_commit(tasks.badge_print_job_finish_task, job_id=job.pk)
     return "rendered"
+
+
+def _read_parts(names: list[str]) -> list[bytes]:
+    parts = []
+    for name in names:
+        with private_storage().open(name, "rb") as fh:
+            parts.append(fh.read())
+    return parts
 
 
 def badge_print_job_finish(*, job_id: int) -> str:
@@ -340,24 +345,24 @@ def badge_print_job_finish(*, job_id: int) -> str:
 
     with transaction.atomic():
         job = BadgePrintJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != BadgePrintJob.Status.RUNNING:
+        if job is None or job.status != BadgePrintJob.Status.RENDERING:
             return "skipped"
         names = [_part_name(job, index) for index in range(job.chunks_total)]
-        parts = []
-        for name in names:
-            with private_storage().open(name, "rb") as fh:
-                parts.append(fh.read())
-        pdf = parts[0] if len(parts) == 1 else rendering.pdfs_join(parts)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        job.file.save(
-            f"{job.edition.slug}-badges-{stamp}-{job.pk}.pdf",
-            ContentFile(pdf),
-            save=False,
+
+        def join() -> bytes:
+            parts = _read_parts(names)
+            return parts[0] if len(parts) == 1 else rendering.pdfs_join(parts)
+
+        pdf = artifact_render(
+            job,
+            render=join,
+            name=f"{job.edition.slug}-badges-{stamp}-{job.pk}.pdf",
+            start=False,
+            done=job.total,
         )
-        job.status = BadgePrintJob.Status.DONE
-        job.done = job.total
-        job.finished_at = timezone.now()
-        job.save()
+        if pdf is None:
+            return "failed"
 
         def _clean() -> None:
             for name in names:
@@ -367,29 +372,57 @@ def badge_print_job_finish(*, job_id: int) -> str:
     return "done"
 
 
-def badge_print_job_sweep(*, older_than: timedelta = timedelta(minutes=15)) -> int:
-    """Re-send the missing work of print jobs stuck for a while (a broker outage, a
-    worker killed mid-chunk). Chunks already done are kept. Returns jobs nudged."""
+@transaction.atomic
+def badge_print_job_resume(*, job: BadgePrintJob) -> int:
+    """Send again the work of a job that stopped (a broker outage, a worker lost
+    mid-chunk, a failure since fixed): the start of a queued job, else the chunks
+    not done, whose part files are still there, and then the join. A failed job is
+    running again. A done job raises ValidationError. Returns the tasks sent."""
+    job = BadgePrintJob.objects.select_for_update().get(pk=job.pk)
+    if job.status == BadgePrintJob.Status.READY:
+        raise ValidationError(
+            _("This print job is done: download its PDF, or print the badges again.")
+        )
+    if job.status == BadgePrintJob.Status.PENDING:
+        job.save(update_fields=["updated_at"])
+        enqueue_on_commit(tasks.badge_print_job_start_task, job_id=job.pk)
+        return 1
+    size = _chunk_size()
+    kept = [
+        index
+        for index in job.chunks_done
+        if private_storage().exists(_part_name(job, index))
+    ]
+    if kept != job.chunks_done:
+        job.chunks_done = kept
+        job.done = sum(len(job.selection[i * size : (i + 1) * size]) for i in kept)
+        job.save(update_fields=["chunks_done", "done", "updated_at"])
+    artifact_render_start(job)
+    missing = sorted(set(range(job.chunks_total)) - set(kept))
+    for index in missing:
+        enqueue_on_commit(
+            tasks.badge_print_chunk_render_task, job_id=job.pk, index=index
+        )
+    if not missing:
+        enqueue_on_commit(tasks.badge_print_job_finish_task, job_id=job.pk)
+    return len(missing) or 1
 
-    cutoff = timezone.now() - older_than
-    nudged = 0
-    with transaction.atomic():
-        for job in BadgePrintJob.objects.filter(
-            status__in=[BadgePrintJob.Status.QUEUED, BadgePrintJob.Status.RUNNING],
-            created_at__lt=cutoff,
-        ):
-            nudged += 1
-            if job.status == BadgePrintJob.Status.QUEUED:
-                enqueue_on_commit(tasks.badge_print_job_start_task, job_id=job.pk)
-                continue
-            missing = set(range(job.chunks_total)) - set(job.chunks_done)
-            for index in sorted(missing):
-                enqueue_on_commit(
-                    tasks.badge_print_chunk_render_task, job_id=job.pk, index=index
-                )
-            if not missing:
-                enqueue_on_commit(tasks.badge_print_job_finish_task, job_id=job.pk)
-    return nudged
+
+def badge_print_job_sweep() -> int:
+    """Resume print jobs queued or running without progress for
+    ``BADGE_JOB_STALE_AFTER`` seconds. Runs every minute: when nothing is stuck it
+    is one query on the (status, updated_at) index. Returns the jobs resumed."""
+    cutoff = timezone.now() - timedelta(seconds=settings.BADGE_JOB_STALE_AFTER)
+    stuck = BadgePrintJob.objects.filter(
+        status__in=[BadgePrintJob.Status.PENDING, BadgePrintJob.Status.RENDERING],
+        updated_at__lt=cutoff,
+    ).order_by("pk")
+    resumed = 0
+    for job in stuck:
+        logger.warning("Badge print job %s made no progress: resuming it", job.pk)
+        badge_print_job_resume(job=job)
+        resumed += 1
+    return resumed
 
 
 # Check-in ----------------------------------------------------------------------------

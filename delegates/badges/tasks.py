@@ -21,9 +21,14 @@ def badge_render_task(*, registration_id: int) -> str:
 
 @shared_task(name="delegates.badges.tasks.badge_sweep")
 def badge_sweep_task() -> int:
-    """Periodic: queue badges that are missing, pending or failed, and the missing
-    chunks of print jobs that got stuck."""
-    return services.badge_sweep() + services.badge_print_job_sweep()
+    """Periodic: queue badges that are missing, stuck or failed a while ago."""
+    return services.badge_sweep()
+
+
+@shared_task(name="delegates.badges.tasks.badge_print_job_sweep")
+def badge_print_job_sweep_task() -> int:
+    """Periodic (every minute): resume print jobs that stopped making progress."""
+    return services.badge_print_job_sweep()
 
 
 @shared_task(name="delegates.badges.tasks.badge_print_job_start", acks_late=True)

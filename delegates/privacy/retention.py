@@ -139,7 +139,7 @@ def superseded_badge_files_step(*, now: dt.datetime) -> RetentionStep:
     )
     working = set(
         BadgePrintJob.objects.filter(
-            status__in=[BadgePrintJob.Status.QUEUED, BadgePrintJob.Status.RUNNING]
+            status__in=[BadgePrintJob.Status.PENDING, BadgePrintJob.Status.RENDERING]
         ).values_list("pk", flat=True)
     )
     in_use = private_files_in_queued_emails()

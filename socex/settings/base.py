@@ -292,7 +292,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Work of a dead worker goes back to the queue: a task is acknowledged after it ran,
+# and rejected (re-queued) when its process dies. When the whole worker dies, Redis
+# hands its unacknowledged messages out again after visibility_timeout: longer than
+# a message can be held (a wait for a free process plus the run, each at most the
+# hard time limit), so a slow task is never run twice. No countdown may exceed it.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a request when the broker is down or hung: fail fast (one
@@ -307,6 +313,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": env.float("BROKER_TIMEOUT", default=1.0),
     "max_retries": 1,
     "interval_start": 0,  # kombu's default sleeps 2 s before that one retry
+    "visibility_timeout": 4 * CELERY_TASK_TIME_LIMIT,
 }
 TASK_PUBLISH_PAUSE = env.float("TASK_PUBLISH_PAUSE", default=5.0)
 CELERY_BEAT_SCHEDULE = {
@@ -324,13 +331,25 @@ CELERY_BEAT_SCHEDULE = {
     },
     "badge-sweep": {
         "task": "delegates.badges.tasks.badge_sweep",
-        "schedule": 600.0,
+        "schedule": 60.0,
+    },
+    "badge-print-job-sweep": {
+        "task": "delegates.badges.tasks.badge_print_job_sweep",
+        "schedule": 60.0,
     },
     "privacy-retention": {
         "task": "delegates.privacy.tasks.privacy_retention",
         "schedule": 24 * 60 * 60.0,
     },
 }
+# Badges per chunk of a bulk print (a Celery task each; rounded down to fours).
+BADGE_PRINT_CHUNK_SIZE = env.int("BADGE_PRINT_CHUNK_SIZE", default=48)
+# Badges (seconds): the sweep re-sends a badge left pending or rendering this long,
+# a failed one after the second, and resumes a print job without progress for the
+# third (a chunk of 48 badges renders in a few seconds).
+BADGE_STALE_AFTER = env.int("BADGE_STALE_AFTER", default=120)
+BADGE_FAILED_RETRY_AFTER = env.int("BADGE_FAILED_RETRY_AFTER", default=600)
+BADGE_JOB_STALE_AFTER = env.int("BADGE_JOB_STALE_AFTER", default=180)
 
 # Privacy: how long personal data is kept (UK GDPR storage limitation). The privacy
 # notice (templates/pages/privacy.html) is rendered from these numbers, and the

@@ -55,6 +55,7 @@ ACTIONS = {
     ("events.edition", "print_badges_sheet"): {PRINT},
     ("events.edition", "duplicate_for_next_year"): {"events.add_edition"},
     ("delegates.badge", "render_again"): {"delegates.change_badge"},
+    ("delegates.badgeprintjob", "resume"): {PRINT},
     ("workshops.workshopsettings", "allocate"): {"workshops.allocate"},
     ("workshops.workshoprun", "request_sheets"): {EXPORT},
     ("workshops.workshoprun", "export_csv"): {EXPORT},
@@ -218,7 +219,7 @@ class World:
         badge.status = Badge.Status.READY
         badge.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 badge"), save=True)
         job = BadgePrintJob.objects.create(
-            edition=self.edition, status=BadgePrintJob.Status.DONE, total=1, done=1
+            edition=self.edition, status=BadgePrintJob.Status.READY, total=1, done=1
         )
         job.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 print"), save=True)
         sheet = SignInSheet.objects.create(

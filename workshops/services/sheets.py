@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from socex.artifacts import artifact_render, artifact_store
 from socex.tasks import enqueue_on_commit
 
 from .. import tasks
@@ -28,7 +28,7 @@ def sign_in_sheet_request(*, run: WorkshopRun) -> SignInSheet:
     sheet, _created = SignInSheet.objects.update_or_create(
         run=run,
         defaults={
-            "status": SignInSheet.Status.QUEUED,
+            "status": SignInSheet.Status.PENDING,
             "requested_at": timezone.now(),
             "error": "",
         },
@@ -38,7 +38,8 @@ def sign_in_sheet_request(*, run: WorkshopRun) -> SignInSheet:
 
 
 def sign_in_sheet_render(*, run_id: int) -> SignInSheet | None:
-    """Render and store the sheet from the persisted attendance list."""
+    """Render and store the sheet from the persisted attendance list; a failure is
+    kept on the sheet (failed, with the error)."""
     # WeasyPrint takes over half a second to import: only the process that renders
     # a sheet (the worker) pays for it, not every web process at start-up.
     from socex.pdf import render_pdf  # noqa: PLC0415
@@ -54,24 +55,19 @@ def sign_in_sheet_render(*, run_id: int) -> SignInSheet | None:
         logger.info("Sign-in sheet for run %s: run is gone", run_id)
         return None
     sheet, _created = SignInSheet.objects.get_or_create(run=run)
-    try:
-        pdf = render_pdf(
+    # The row lock is taken only to store the file, not while WeasyPrint renders.
+    pdf = artifact_render(
+        sheet,
+        render=lambda: render_pdf(
             template="workshops/sign_in_sheet.html",
             context={"run": run, "attendees": attendance(run), "now": timezone.now()},
-        )
-    except Exception as exc:
-        logger.exception("Sign-in sheet for run %s failed", run_id)
-        SignInSheet.objects.filter(pk=sheet.pk).update(
-            status=SignInSheet.Status.FAILED, error=f"{type(exc).__name__}: {exc}"
-        )
-        raise
+        ),
+    )
+    if pdf is None:
+        return sheet
     with transaction.atomic():
         sheet = SignInSheet.objects.select_for_update().get(pk=sheet.pk)
-        if sheet.file:
-            sheet.file.delete(save=False)
-        sheet.file.save(f"sign-in-run-{run.pk}.pdf", ContentFile(pdf), save=False)
-        sheet.status = SignInSheet.Status.READY
-        sheet.generated_at = timezone.now()
-        sheet.error = ""
-        sheet.save()
+        artifact_store(
+            sheet, name=f"sign-in-run-{run.pk}.pdf", content=pdf, replace=True
+        )
     return sheet

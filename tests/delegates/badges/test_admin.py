@@ -29,7 +29,7 @@ def test_admin_print_action_on_selected_registrations(
     assert response.status_code == 200
     assert job.layout == BadgePrintJob.Layout.SHEET
     assert sorted(job.selection) == sorted(r.pk for r in chosen)
-    assert job.status == BadgePrintJob.Status.DONE
+    assert job.status == BadgePrintJob.Status.READY
     page = client.get(reverse("admin:delegates_badgeprintjob_change", args=[job.pk]))
     assert "Download the PDF" in page.content.decode()
 

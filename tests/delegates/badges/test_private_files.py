@@ -18,7 +18,7 @@ def print_job(client, organiser, make_registration, django_capture_on_commit_cal
             {"action": "print_badges_sheet", "_selected_action": [registration.pk]},
         )
     client.logout()
-    return BadgePrintJob.objects.get(status=BadgePrintJob.Status.DONE)
+    return BadgePrintJob.objects.get(status=BadgePrintJob.Status.READY)
 
 
 def test_print_run_is_not_reachable_under_media_url(client, print_job):

@@ -123,7 +123,7 @@ def test_print_job_joins_chunks_sorted_by_surname(
         job = services.badge_print_job_create(edition=badge_edition)
 
     job.refresh_from_db()
-    assert job.status == BadgePrintJob.Status.DONE
+    assert job.status == BadgePrintJob.Status.READY
     assert (job.done, job.total, job.chunks_total) == (5, 5, 2)
     fronts = pdf_text(job.file.read())[::2]
     assert [re.search(r"Sam ([A-Z][a-z]+)", page)[1] for page in fronts] == [
@@ -239,7 +239,8 @@ def test_print_job_stuck_midway_is_finished_by_the_sweep(
     make_registration()
     job = services.badge_print_job_create(edition=badge_edition)  # never started
     BadgePrintJob.objects.filter(pk=job.pk).update(
-        created_at=job.created_at - dt.timedelta(hours=1)
+        created_at=job.created_at - dt.timedelta(hours=1),
+        updated_at=job.updated_at - dt.timedelta(hours=1),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -247,7 +248,7 @@ def test_print_job_stuck_midway_is_finished_by_the_sweep(
 
     job.refresh_from_db()
     assert nudged == 1
-    assert job.status == BadgePrintJob.Status.DONE
+    assert job.status == BadgePrintJob.Status.READY
     assert len(pdf_text(job.file.read())) == 4
 
 

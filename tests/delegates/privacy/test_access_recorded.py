@@ -98,7 +98,7 @@ def test_check_in_lookup_is_recorded_with_whom(client, organiser, running_editio
 def test_print_run_download_is_recorded(client, organiser):
     edition = EditionFactory()
     job = BadgePrintJob.objects.create(
-        edition=edition, total=4, done=4, status=BadgePrintJob.Status.DONE
+        edition=edition, total=4, done=4, status=BadgePrintJob.Status.READY
     )
     job.file.save("run.pdf", ContentFile(b"%PDF"))
     url = reverse("admin:delegates_badgeprintjob_download", args=[job.pk])

@@ -61,7 +61,7 @@ def demo(db, settings):
     registration = RegistrationFactory(edition=edition)
     badge = badge_with_file(registration)
     job = BadgePrintJob.objects.create(
-        edition=edition, total=1, done=1, status=BadgePrintJob.Status.DONE
+        edition=edition, total=1, done=1, status=BadgePrintJob.Status.READY
     )
     job.file.save("edition-badges.pdf", ContentFile(b"%PDF run"))
     run = WorkshopRunFactory(workshop__edition=edition)

@@ -26,7 +26,8 @@ def test_sign_in_sheet_rendered_by_real_worker(celery_redis_worker):
     services.sign_in_sheet_request(run=grid[0][0])
     deadline = time.monotonic() + 60
     sheet = SignInSheet.objects.get(run=grid[0][0])
-    while sheet.status == SignInSheet.Status.QUEUED and time.monotonic() < deadline:
+    working = (SignInSheet.Status.PENDING, SignInSheet.Status.RENDERING)
+    while sheet.status in working and time.monotonic() < deadline:
         time.sleep(0.2)
         sheet.refresh_from_db()
     assert sheet.status == SignInSheet.Status.READY
