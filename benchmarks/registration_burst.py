@@ -8,20 +8,31 @@ and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
 1. Creates a published edition open for registration, capacity 400, trusting
    police.uk, and 600 delegates with verified police.uk addresses, complete profiles
    and logged-in sessions (bulk, one shared password hash: hashing is not measured).
-2. Starts gunicorn (4 sync workers) on 127.0.0.1 with the product's WSGI app,
-   persistent database connections and CELERY_BROKER_URL set to
-   the local Redis (emails are queued there; delivering them is not measured).
+2. Starts a real Celery worker (prefork, ``--worker-concurrency`` processes) on the
+   same machine and broker, so the work a registration hands to tasks (badges, the
+   QR code, delivering emails to Django's dummy backend) is paid for during the
+   burst, and gunicorn (4 sync workers) on 127.0.0.1 with the product's WSGI app,
+   persistent database connections and ``SOCEX_MEASURE_LOCK`` set: the application
+   then logs how long each transaction held an edition's lock (``LOCK_TIMING_LOG``,
+   from taking it to the commit).
 3. Baseline: the same clients POST to a minimal view (benchmark URL conf only) that
    writes one row, through the same middleware.
 4. Burst: ``--clients`` concurrent clients in a closed loop (each sends its next
    request when the last is answered) POST the registration form, one per delegate.
+5. Waits (up to ``--drain-timeout`` s) until the worker has sent every
+   registration's email and rendered every confirmed delegate's badge.
 
-Options: ``--clients``, ``--workers``, ``--threads`` (gunicorn); ``BENCH_TIMELINE=1``
-prints latency per 50 requests over time.
+Options: ``--clients``, ``--workers``, ``--threads`` (gunicorn),
+``--worker-concurrency`` (Celery); ``BENCH_TIMELINE=1`` prints latency per 50
+requests over time.
 
 Prints a table, then ``RESULT registrations=600 confirmed=<n> waitlisted=<n>
 overbooked=0 errors=<n> rps=<r> p50_ms=<a> p95_ms=<b> baseline_rps=<c> ratio=<r/c>
-first50_p95_ms=<f> rest_p95_ms=<g>`` (the first 50 registrations against the rest).
+first50_p95_ms=<f> rest_p95_ms=<g> lock_ms=<median> lock_p95_ms=<p95>
+emails_ready_s=<s> emails_sent_s=<s> badges_ready_s=<s>``: the first 50
+registrations against the rest; the edition lock's hold time; seconds from the start
+of the burst until every registration's email was ready to send (its outbox row
+committed, body and calendar rendered), sent by the worker, and every badge rendered.
 """
 
 import argparse
@@ -31,7 +42,9 @@ import queue
 import secrets
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,7 +53,7 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.gunicorn_server import free_port, start_gunicorn  # noqa: E402
+from benchmarks.gunicorn_server import free_port, start_gunicorn, tool  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
@@ -53,6 +66,7 @@ os.environ["DEBUG"] = "0"
 
 CAPACITY = 400
 DELEGATES = 600
+HOST = "bench.police.uk"
 CSRF = "b" * 32  # an unmasked CSRF secret: cookie and form field carry the same
 
 
@@ -135,7 +149,7 @@ def setup(run: str):
     password = make_password("bench-password-not-measured")
     users = User.objects.bulk_create(
         [
-            User(email=f"d{n:04d}.{run}@bench.police.uk", password=password)
+            User(email=f"d{n:04d}.{run}@{HOST}", password=password)
             for n in range(DELEGATES)
         ]
     )
@@ -274,20 +288,147 @@ def count(slug: str) -> dict:
     return result
 
 
+def start_worker(concurrency: int, nice: int) -> subprocess.Popen:
+    """A Celery worker on the benchmark's broker and database, in its own session,
+    at CPU priority ``nice`` (0: the same as gunicorn's)."""
+    env = {k: v for k, v in os.environ.items() if k != "SOCEX_MEASURE_LOCK"}
+    command = [
+        *(["nice", "-n", str(nice)] if nice else []),
+        tool("celery"),
+        "--app",
+        "socex",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def wait_for_worker(worker: subprocess.Popen, timeout: float = 60) -> None:
+    from socex.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            sys.exit("the Celery worker exited")
+        if app.control.ping(timeout=1.0):
+            return
+    sys.exit("the Celery worker did not answer")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the process (gunicorn and Celery then stop their children
+    gracefully), SIGKILL to its whole session after 30 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def purge_queue() -> None:
+    """Drop tasks a previous, interrupted run may have left on this broker."""
+    from socex.celery import app
+
+    app.control.purge()
+
+
+def drain(run: str, began: float, timeout: float) -> dict:
+    """Wait until the worker has sent every registration's email and rendered every
+    confirmed delegate's badge; seconds from ``began`` (wall clock) until each."""
+    from django.db import connection
+    from django.db.models import Max
+
+    from delegates.badges.models import Badge
+    from delegates.models import Registration
+    from socex.mail.models import OutboxEmail
+
+    registrations = Registration.objects.filter(user__email__endswith=f".{run}@{HOST}")
+    emails = OutboxEmail.objects.filter(
+        to__endswith=f".{run}@{HOST}", template__startswith="registration_"
+    )
+    badges = Badge.objects.filter(
+        registration__in=registrations.filter(status=Registration.Status.CONFIRMED)
+    )
+    expected = registrations.count()
+    confirmed = registrations.filter(status=Registration.Status.CONFIRMED).count()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent = emails.filter(status=OutboxEmail.Status.SENT).count()
+        ready = badges.filter(status=Badge.Status.READY).count()
+        if sent >= expected and ready >= confirmed:
+            break
+        time.sleep(0.5)
+    queued = emails.aggregate(at=Max("created_at"))["at"]
+    sent_at = emails.aggregate(at=Max("sent_at"))["at"]
+    rendered_at = badges.aggregate(at=Max("rendered_at"))["at"]
+    result = {
+        "emails": emails.count(),
+        "expected": expected,
+        "sent": emails.filter(status=OutboxEmail.Status.SENT).count(),
+        "badges": badges.filter(status=Badge.Status.READY).count(),
+        "confirmed": confirmed,
+    }
+    complete = result["sent"] >= expected and result["badges"] >= confirmed
+    for name, at in (
+        ("emails_ready_s", queued),
+        ("emails_sent_s", sent_at),
+        ("badges_ready_s", rendered_at),
+    ):
+        result[name] = at.timestamp() - began if at and complete else float("nan")
+    if result["emails"] < expected:
+        result["emails_ready_s"] = float("nan")
+    connection.close()
+    return result
+
+
+def lock_times(path: Path) -> dict:
+    held = sorted(float(line) for line in path.read_text().split())
+    if not held:
+        return {"count": 0, "median": float("nan"), "p95": float("nan")}
+    return {
+        "count": len(held),
+        "median": statistics.median(held),
+        "p95": held[max(int(len(held) * 0.95) - 1, 0)],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-concurrency", type=int, default=1)
+    parser.add_argument("--worker-nice", type=int, default=0)
+    parser.add_argument("--drain-timeout", type=float, default=600)
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
     run = secrets.token_hex(3)
     print(f"Preparing {DELEGATES} delegates and sessions (run {run})...", flush=True)
     slug, keys = setup(run)
-    port = free_port()
-    server = start_gunicorn(port, args.workers, args.threads)
+    purge_queue()
+    lock_log = Path(tempfile.mkstemp(prefix="socex-lock-", suffix=".log")[1])
+    worker = start_worker(args.worker_concurrency, args.worker_nice)
+    server = None
     try:
+        wait_for_worker(worker)
+        port = free_port()
+        server = start_gunicorn(
+            port,
+            args.workers,
+            args.threads,
+            env={**os.environ, "SOCEX_MEASURE_LOCK": str(lock_log)},
+        )
         warm = [("/bench/baseline-write/", keys[n], {}) for n in range(20)]
         closed_loop(port, 4, warm, 200)
         baseline = closed_loop(
@@ -296,22 +437,23 @@ def main() -> None:
             [("/bench/baseline-write/", key, {}) for key in keys],
             200,
         )
+        began = time.time()
         burst = closed_loop(
             port,
             args.clients,
             [(f"/my/register/{slug}/", key, {"consent_terms": "on"}) for key in keys],
             302,
         )
+        stop(server)
+        server = None
+        print("Waiting for the worker to send the emails and render the badges...")
+        drained = drain(run, began, args.drain_timeout)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    try:
-        import redis
-
-        # The queued email tasks are not part of the measurement: drop them.
-        redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).delete("celery")
-    except Exception as exc:  # Redis is optional for the numbers themselves
-        print(f"(could not purge the Celery queue: {exc})")
+        if server is not None:
+            stop(server)
+        stop(worker)
+    held = lock_times(lock_log)
+    lock_log.unlink()
 
     outcome = count(slug)
     overbooked = max(outcome["confirmed"] - CAPACITY, outcome["seats"] - CAPACITY, 0)
@@ -329,7 +471,14 @@ def main() -> None:
         print("error samples:", burst["error_samples"], baseline["error_samples"])
     print(
         f"clients={args.clients} gunicorn workers={args.workers} "
-        f"threads={args.threads} capacity={CAPACITY} outcome={outcome}"
+        f"threads={args.threads} celery concurrency={args.worker_concurrency} "
+        f"nice={args.worker_nice} "
+        f"capacity={CAPACITY} outcome={outcome}"
+    )
+    print(
+        f"edition lock held: {held['count']} times, median {held['median']:.2f} ms, "
+        f"p95 {held['p95']:.2f} ms; emails {drained['sent']}/{drained['expected']} "
+        f"sent, badges {drained['badges']}/{drained['confirmed']} ready"
     )
     print(
         f"RESULT registrations={burst['requests']} confirmed={outcome['confirmed']} "
@@ -337,7 +486,12 @@ def main() -> None:
         f"errors={burst['errors']} rps={burst['rps']:.1f} p50_ms={burst['p50']:.1f} "
         f"p95_ms={burst['p95']:.1f} baseline_rps={baseline['rps']:.1f} "
         f"ratio={burst['rps'] / baseline['rps']:.2f} "
-        f"first50_p95_ms={burst['first50_p95']:.1f} rest_p95_ms={burst['rest_p95']:.1f}"
+        f"first50_p95_ms={burst['first50_p95']:.1f} "
+        f"rest_p95_ms={burst['rest_p95']:.1f} "
+        f"lock_ms={held['median']:.2f} lock_p95_ms={held['p95']:.2f} "
+        f"emails_ready_s={drained['emails_ready_s']:.1f} "
+        f"emails_sent_s={drained['emails_sent_s']:.1f} "
+        f"badges_ready_s={drained['badges_ready_s']:.1f}"
     )
 
 

@@ -51,19 +51,21 @@ def _chunk_size() -> int:
 # Badges ------------------------------------------------------------------------------
 
 
-def badge_new(registration: Registration) -> Badge:
-    """An unsaved badge with a fresh key and its QR code (for bulk_create too)."""
+def badge_new(registration: Registration, *, with_qr: bool = True) -> Badge:
+    """An unsaved badge with a fresh key and (``with_qr``) its QR code (for
+    bulk_create too); without it, the first render makes the QR code."""
     key = new_key()
-    return Badge(
-        registration=registration, key=key, qr=rendering.qr_data_uri(token_for(key))
-    )
+    qr = rendering.qr_data_uri(token_for(key)) if with_qr else ""
+    return Badge(registration=registration, key=key, qr=qr)
 
 
 def _new_badge(registration: Registration) -> Badge:
+    # No QR code here: this runs in transactions that hold locks (a registration's
+    # edition lock); the render task makes it after commit.
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                badge = badge_new(registration)
+                badge = badge_new(registration, with_qr=False)
                 badge.save()
                 return badge
         except IntegrityError:
@@ -91,7 +93,12 @@ def badge_schedule_render(*, registration: Registration) -> None:
     """
     if registration.status != Registration.Status.CONFIRMED:
         return
-    badge_ensure(registration=registration)
+    # One statement and no savepoint, as this runs under a registration's edition
+    # lock: the row is inserted unless the registration has one. Should the random
+    # key ever clash, there is no row yet: the task skips and the sweep makes it.
+    Badge.objects.bulk_create(
+        [badge_new(registration, with_qr=False)], ignore_conflicts=True
+    )
     enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
 
 
@@ -130,6 +137,7 @@ def badge_render(*, registration_id: int) -> str:
             return "skipped"
         content = rendering.badge_contents([registration])[0]
         digest = rendering.content_hash(content)
+        badge.qr = badge.qr or content["qr"]  # made once, on the first render
         if (
             badge.status == Badge.Status.READY
             and badge.content_hash == digest

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Edition
 
 from ..models import Registration, TrustedDomain, User
-from .seats import _lock_edition
+from .emails import EmailDrafts
+from .seats import _lock_edition, _places_now
 from .transitions import _promote
 
 
@@ -38,9 +39,12 @@ def edition_capacity_apply(*, edition: Edition) -> list[Registration]:
 def waitlist_promote(
     *, edition: Edition, actor: User | None = None
 ) -> list[Registration]:
-    """Fill free places from the waiting list, in order; returns those promoted."""
+    """Fill free places from the waiting list, in order; returns those promoted.
+    Their emails are drafted before the lock."""
+    places, _out_of_step = _places_now(edition)
+    drafts = EmailDrafts().add_promotions(edition, places=places)
     edition, seats = _lock_edition(edition.pk)
-    return _promote(edition, seats, actor=actor)
+    return _promote(edition, seats, actor=actor, drafts=drafts)
 
 
 @transaction.atomic

@@ -1,7 +1,21 @@
 """The delegate's emails about a registration: status news, resends, joining
-instructions. Queued through the outbox, so they leave only after commit."""
+instructions. Queued through the outbox, so they leave only after commit.
 
+Status emails are drafted before the edition lock is taken (``EmailDrafts``): the
+templates and the calendar file are rendered then, for every status the change can
+end in, with slots for the only things the lock decides (a new registration's
+reference, a waiting-list position). Under the lock a draft is filled in by string
+replacement and written to the outbox in the same transaction as the status change;
+only a change nobody could foresee (the waiting list moved meanwhile, the edition
+was edited) is rendered there.
+"""
+
+import copy
 import datetime as dt
+import logging
+import re
+import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,10 +25,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
-from socex.mail.services import attachment_from_bytes, email_queue
+from socex.mail.services import (
+    attachment_from_bytes,
+    email_queue,
+    email_queue_message,
+    email_render,
+)
 
 from .. import ics, selectors
 from ..models import Registration
+
+logger = logging.getLogger(__name__)
 
 Status = Registration.Status
 
@@ -26,6 +47,9 @@ STATUS_EMAILS = {
     Status.DECLINED: "registration_declined",
     Status.CANCELLED: "registration_cancelled",
 }
+PROMOTED = "registration_promoted"
+# The emails that carry the event's calendar file.
+WITH_CALENDAR = ("registration_confirmed", PROMOTED)
 
 
 def _email_context(registration: Registration, **extra) -> dict:
@@ -42,20 +66,241 @@ def _email_context(registration: Registration, **extra) -> dict:
     }
 
 
+def _calendar_name(edition: Edition) -> str:
+    return f"{edition.slug}.ics"
+
+
 def _event_attachment(registration: Registration) -> dict:
     edition = registration.edition
     return attachment_from_bytes(
-        f"{edition.slug}.ics",
+        _calendar_name(edition),
         ics.edition_calendar(edition=edition, registration=registration),
         "text/calendar",
     )
 
 
+def _edition_shown(edition: Edition) -> tuple:
+    """What a status email shows of the edition and its venue: a draft made from an
+    edition read before the lock is good only while these are unchanged."""
+    venue = edition.venue
+    return (
+        edition.pk,
+        edition.title,
+        edition.slug,
+        edition.start_date,
+        edition.end_date,
+        venue and (venue.pk, venue.name, venue.address, venue.town, venue.postcode),
+    )
+
+
+# iCalendar content lines are folded at 75 octets (RFC 5545 3.1): a slot is filled in
+# on the unfolded text, which is then folded again.
+_FOLD = re.compile(r"\r\n[ \t]")
+_ICS_LINE_OCTETS = 75
+
+
+def _fold(line: str) -> str:
+    parts, current, size = [], [], 0
+    for char in line:
+        octets = len(char.encode())
+        if current and size + octets > _ICS_LINE_OCTETS:
+            parts.append("".join(current))
+            current, size = [" "], 1  # a continuation line starts with a space
+        current.append(char)
+        size += octets
+    parts.append("".join(current))
+    return "\r\n".join(parts)
+
+
+def _fill_calendar(calendar: str, values: dict[str, str]) -> bytes:
+    text = _FOLD.sub("", calendar)
+    for slot, value in values.items():
+        text = text.replace(slot, value)
+    return "\r\n".join(_fold(line) for line in text.split("\r\n")).encode()
+
+
+@dataclass
+class EmailDraft:
+    """One status email rendered ahead of the lock, with its slots still to fill."""
+
+    user_id: int
+    template: str
+    reason: str
+    to: str
+    edition: tuple
+    subject: str
+    body_text: str
+    body_html: str
+    calendar: str  # the .ics text, "" for an email without one
+    calendar_name: str
+    reference_slot: str  # "" when the reference was known when drafting
+    position_slot: str  # "" for an email that shows no waiting-list position
+
+    def fits(self, registration: Registration, *, template: str, reason: str) -> bool:
+        return (
+            self.template == template
+            and self.reason == reason
+            and self.to == registration.user.email
+            and self.edition == _edition_shown(registration.edition)
+        )
+
+    def filled(self, registration: Registration) -> dict:
+        """The outbox fields, the slots filled in for ``registration`` (locked)."""
+        values = {}
+        if self.reference_slot:
+            values[self.reference_slot] = registration.reference
+        if self.position_slot:
+            position = selectors.waitlist_position(registration=registration)
+            values[self.position_slot] = str(position or "")
+        subject, body_text, body_html = self.subject, self.body_text, self.body_html
+        for slot, value in values.items():
+            subject = subject.replace(slot, value)
+            body_text = body_text.replace(slot, value)
+            body_html = body_html.replace(slot, value)
+        attachments = []
+        if self.calendar:
+            attachments.append(
+                attachment_from_bytes(
+                    self.calendar_name,
+                    _fill_calendar(self.calendar, values),
+                    "text/calendar",
+                )
+            )
+        return {
+            "template": self.template,
+            "to": self.to,
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+            "attachments": attachments,
+        }
+
+
+def email_draft(
+    registration: Registration, *, template: str, reason: str = ""
+) -> EmailDraft:
+    """Render ``template`` for ``registration`` (saved, or about to be created) now,
+    leaving slots for its reference (if it has none yet) and waiting-list position
+    (for the waiting-list email). Run it before taking the lock."""
+    nonce = secrets.token_hex(8).upper()
+    shown = copy.copy(registration)
+    reference_slot = ""
+    if not registration.reference:
+        reference_slot = shown.reference = f"SOCEX{nonce}REFERENCE"
+    position_slot = ""
+    if template == STATUS_EMAILS[Status.WAITLISTED]:
+        position_slot = f"SOCEX{nonce}POSITION"
+    context = _email_context(shown, reason=reason, position=position_slot or None)
+    subject, body_text, body_html = email_render(template=template, context=context)
+    calendar = ""
+    if template in WITH_CALENDAR:
+        calendar = ics.edition_calendar(
+            edition=registration.edition, registration=shown
+        ).decode()
+    return EmailDraft(
+        user_id=registration.user_id,
+        template=template,
+        reason=reason,
+        to=registration.user.email,
+        edition=_edition_shown(registration.edition),
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        calendar=calendar,
+        calendar_name=_calendar_name(registration.edition),
+        reference_slot=reference_slot,
+        position_slot=position_slot,
+    )
+
+
+class EmailDrafts:
+    """The status emails drafted for one locked change, by person and template (a
+    person has one registration per edition, and a change locks one edition)."""
+
+    def __init__(self) -> None:
+        self._drafts: dict[tuple[int, str], EmailDraft] = {}
+
+    def __len__(self) -> int:
+        return len(self._drafts)
+
+    def add(
+        self, registration: Registration, *, templates, reason: str = ""
+    ) -> "EmailDrafts":
+        for template in templates:
+            draft = email_draft(registration, template=template, reason=reason)
+            self._drafts[(draft.user_id, template)] = draft
+        return self
+
+    def add_statuses(
+        self, registration: Registration, *, statuses, reason: str = ""
+    ) -> "EmailDrafts":
+        """Draft the email of each status in ``statuses`` the change may end in."""
+        return self.add(
+            registration,
+            templates=[STATUS_EMAILS[status] for status in statuses],
+            reason=reason,
+        )
+
+    def add_promotions(
+        self,
+        edition: Edition,
+        *,
+        places: int,
+        exclude: Registration | None = None,
+    ) -> "EmailDrafts":
+        """Draft the promotion email of the first ``places`` in the waiting list, as
+        it stands now (read without a lock)."""
+        if places <= 0:
+            return self
+        queue = selectors.waitlist_queue(edition=edition).select_related(
+            "user__profile"
+        )
+        if exclude is not None:
+            queue = queue.exclude(pk=exclude.pk)
+        reason = str(PROMOTION_REASON)
+        for registration in queue[:places]:
+            registration.edition = edition
+            self.add(registration, templates=[PROMOTED], reason=reason)
+        return self
+
+    def take(
+        self, registration: Registration, *, template: str, reason: str
+    ) -> EmailDraft | None:
+        draft = self._drafts.pop((registration.user_id, template), None)
+        if draft is not None and draft.fits(
+            registration, template=template, reason=reason
+        ):
+            return draft
+        return None
+
+
+PROMOTION_REASON = _("A place became available.")
+
+
 def _queue_status_email(
-    registration: Registration, *, template: str, key: str | None, reason: str = ""
+    registration: Registration,
+    *,
+    template: str,
+    key: str | None,
+    reason: str = "",
+    drafts: EmailDrafts | None = None,
 ) -> None:
+    draft = None
+    if drafts is not None:
+        draft = drafts.take(registration, template=template, reason=reason)
+    if draft is not None:
+        email_queue_message(**draft.filled(registration), key=key)
+        return
+    if drafts is not None:
+        # Drafting missed this one (the waiting list or the edition changed between
+        # drafting and the lock): correct, but rendered while the lock is held.
+        logger.info(
+            "Email %s for registration %s rendered under the edition lock",
+            template,
+            registration.pk,
+        )
     attachments = []
-    if template in ("registration_confirmed", "registration_promoted"):
+    if template in WITH_CALENDAR:
         attachments.append(_event_attachment(registration))
     position = None
     if registration.status == Status.WAITLISTED:

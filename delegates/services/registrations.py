@@ -13,7 +13,8 @@ from events.models import Edition
 
 from .. import selectors
 from ..models import EditionSeats, Registration, User
-from .seats import _lock_edition, _lock_registration
+from .emails import EmailDrafts
+from .seats import _lock_edition, _lock_registration, _places_now
 from .transitions import _promote, _transition
 
 Status = Registration.Status
@@ -31,6 +32,9 @@ def _check_not_over(*, edition: Edition, now: dt.datetime) -> None:
     reason = selectors.edition_over_reason(edition=edition, now=now)
     if reason:
         raise ValidationError({"edition": reason})
+
+
+RENEWED = _("Registered again after cancelling.")
 
 
 def _reference(edition: Edition, number: int) -> str:
@@ -51,8 +55,9 @@ def registration_create(
     remain and waitlisted when full; other delegates wait for approval. Speakers,
     partners and staff are added by organisers (``actor``), confirmed, and take no
     delegate place; an organiser is refused in words about the person, not "your".
-    Everything that needs no lock is checked before taking it, so the serialised part
-    of a registration burst stays short. The new status has the effects listed in
+    Everything that needs no lock is checked, and the email of each status it may end
+    in rendered, before taking it, so the serialised part of a registration burst
+    stays short. The new status has the effects listed in
     ``transitions._transition`` (badge, workshop window, emails).
     """
     try:
@@ -130,6 +135,25 @@ def _registration_create(
     trusted = category == Category.DELEGATE and selectors.user_is_trusted(
         edition=edition, user=user
     )
+    if category != Category.DELEGATE:
+        outcomes = [Status.CONFIRMED]
+    elif trusted:
+        outcomes = [Status.CONFIRMED, Status.WAITLISTED]
+    else:
+        outcomes = [Status.PENDING]
+    user.profile = profile
+    if existing is not None:
+        existing.edition, existing.user = edition, user
+        reason = reason or str(RENEWED)
+    drafts = EmailDrafts().add_statuses(
+        existing or Registration(edition=edition, user=user, category=category),
+        statuses=outcomes,
+        reason=reason,
+    )
+    if category == Category.DELEGATE:
+        places, out_of_step = _places_now(edition)
+        if out_of_step:
+            drafts.add_promotions(edition, places=places)
 
     edition, seats = _lock_edition(edition.pk)
     if by_organiser:
@@ -139,7 +163,7 @@ def _registration_create(
     if category == Category.DELEGATE and seats.capacity_synced and seats.places > 0:
         # Capacity rose without the signal (e.g. a bulk update): serve the waiting
         # list before anyone new.
-        _promote(edition, seats, actor=None)
+        _promote(edition, seats, actor=None, drafts=drafts)
     if category != Category.DELEGATE:
         to_status = Status.CONFIRMED
     elif trusted:
@@ -156,9 +180,9 @@ def _registration_create(
             actor=actor or user,
             reason=reason,
             now=now,
+            drafts=drafts,
         )
     seats.last_number += 1
-    user.profile = profile
     registration = Registration(
         edition=edition,
         user=user,
@@ -176,6 +200,7 @@ def _registration_create(
         reason=reason,
         from_status="",
         save_seats=True,
+        drafts=drafts,
     )
 
 
@@ -189,6 +214,7 @@ def _registration_renew(
     actor: User,
     reason: str,
     now: dt.datetime,
+    drafts: EmailDrafts,
 ) -> Registration:
     """Register again on the row of a cancelled registration (one per edition and
     user): same reference, placed as a new registration would be (the waiting list
@@ -206,12 +232,28 @@ def _registration_renew(
     locked.consented_at = now
     locked.decline_reason = ""
     return _transition(
-        locked,
-        seats,
-        to_status=to_status,
-        actor=actor,
-        reason=reason or str(_("Registered again after cancelling.")),
+        locked, seats, to_status=to_status, actor=actor, reason=reason, drafts=drafts
     )
+
+
+def _drafts(registration: Registration, *, statuses, reason: str = "", promote=False):
+    """Before the lock: the emails of ``statuses`` for ``registration`` and, with
+    ``promote``, the promotions the places it may free would bring (as committed now;
+    the lock decides)."""
+    registration = Registration.objects.select_related(
+        "edition__series", "edition__venue", "user__profile"
+    ).get(pk=registration.pk)
+    drafts = EmailDrafts().add_statuses(registration, statuses=statuses, reason=reason)
+    if promote:
+        places, _out_of_step = _places_now(registration.edition)
+        frees = (
+            registration.category == Category.DELEGATE
+            and registration.status == Status.CONFIRMED
+        )
+        drafts.add_promotions(
+            registration.edition, places=places + frees, exclude=registration
+        )
+    return drafts
 
 
 def _require(registration: Registration, allowed: tuple[str, ...], message) -> None:
@@ -226,6 +268,7 @@ def registration_approve(*, registration: Registration, actor: User) -> Registra
     """Approve a pending (or declined) delegate: confirmed if a place remains, else
     waitlisted. Effects: those of ``transitions._transition`` (a confirmation is
     emailed with its calendar file and gets a badge)."""
+    drafts = _drafts(registration, statuses=[Status.CONFIRMED, Status.WAITLISTED])
     registration, edition, seats = _lock_registration(registration)
     _require(
         registration,
@@ -239,7 +282,9 @@ def registration_approve(*, registration: Registration, actor: User) -> Registra
         to_status = Status.CONFIRMED
     else:
         to_status = Status.WAITLISTED
-    return _transition(registration, seats, to_status=to_status, actor=actor)
+    return _transition(
+        registration, seats, to_status=to_status, actor=actor, drafts=drafts
+    )
 
 
 def decline_reason_clean(*, reason: str) -> str:
@@ -258,6 +303,9 @@ def registration_decline(
     in line. Effects: those of ``transitions._transition`` (workshop seats
     released, the decline email with the reason, promotions)."""
     reason = decline_reason_clean(reason=reason)
+    drafts = _drafts(
+        registration, statuses=[Status.DECLINED], reason=reason, promote=True
+    )
     registration, edition, seats = _lock_registration(registration)
     _require(
         registration,
@@ -265,9 +313,14 @@ def registration_decline(
         _("A %(status)s registration cannot be declined."),
     )
     _transition(
-        registration, seats, to_status=Status.DECLINED, actor=actor, reason=reason
+        registration,
+        seats,
+        to_status=Status.DECLINED,
+        actor=actor,
+        reason=reason,
+        drafts=drafts,
     )
-    _promote(edition, seats)
+    _promote(edition, seats, drafts=drafts)
     return registration
 
 
@@ -275,6 +328,7 @@ def registration_decline(
 def registration_waitlist(*, registration: Registration, actor: User) -> Registration:
     """Move a pending or confirmed delegate to the end of the waiting list; a freed
     place goes to the next in line. Effects: those of ``transitions._transition``."""
+    drafts = _drafts(registration, statuses=[Status.WAITLISTED], promote=True)
     registration, edition, seats = _lock_registration(registration)
     if registration.category != Category.DELEGATE:
         raise ValidationError(_("Only delegates can be put on the waiting list."))
@@ -286,8 +340,10 @@ def registration_waitlist(*, registration: Registration, actor: User) -> Registr
             "list; this one is %(status)s."
         ),
     )
-    _transition(registration, seats, to_status=Status.WAITLISTED, actor=actor)
-    _promote(edition, seats, exclude=registration)
+    _transition(
+        registration, seats, to_status=Status.WAITLISTED, actor=actor, drafts=drafts
+    )
+    _promote(edition, seats, exclude=registration, drafts=drafts)
     return registration
 
 
@@ -302,6 +358,9 @@ def registration_cancel(
     its late-choice window); the promoted delegate is confirmed, emailed, and gets
     a badge and, after the choice deadline, a late-choice window.
     """
+    drafts = _drafts(
+        registration, statuses=[Status.CANCELLED], reason=reason, promote=True
+    )
     registration, edition, seats = _lock_registration(registration)
     _require(
         registration,
@@ -313,7 +372,12 @@ def registration_cancel(
             _("The event has started, so the registration can no longer be cancelled.")
         )
     _transition(
-        registration, seats, to_status=Status.CANCELLED, actor=actor, reason=reason
+        registration,
+        seats,
+        to_status=Status.CANCELLED,
+        actor=actor,
+        reason=reason,
+        drafts=drafts,
     )
-    _promote(edition, seats)
+    _promote(edition, seats, drafts=drafts)
     return registration

@@ -4,8 +4,19 @@ Any change that may confirm or free a delegate place takes these locks first, al
 in this order (so two transactions never deadlock), re-reads the state under the
 lock, and keeps ``EditionSeats.confirmed`` in step; the seats row's check constraint
 is the database's last word on overbooking.
+
+The lock serialises every change of an edition's registrations, so it is taken late,
+after everything that can be done without it (checks, rendering the emails), and is
+held only for the statements that must see and write the locked state. With the
+setting ``LOCK_TIMING_LOG`` (a file path; the burst benchmark's settings only), the
+time from taking the lock to the commit is appended to that file, one line in
+milliseconds per transaction.
 """
 
+import time
+
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Max
 
 from events.models import Edition
@@ -27,6 +38,7 @@ def _lock_edition(edition_id: int) -> tuple[Edition, EditionSeats]:
         .select_related("series", "venue")
         .get(pk=edition_id)
     )
+    _time_until_commit(time.perf_counter())
     seats = EditionSeats.objects.select_for_update().filter(edition=edition).first()
     if seats is None:
         # Count what is there (e.g. rows loaded in bulk) so the counter starts true.
@@ -49,6 +61,40 @@ def _lock_edition(edition_id: int) -> tuple[Edition, EditionSeats]:
         seats.save(update_fields=["capacity"])
     seats.places = max(edition.capacity - seats.confirmed, 0)
     return edition, seats
+
+
+def _time_until_commit(locked_at: float) -> None:
+    path = getattr(settings, "LOCK_TIMING_LOG", "")
+    if not path:
+        return
+
+    def record() -> None:
+        held = (time.perf_counter() - locked_at) * 1000
+        with open(path, "a", encoding="ascii") as log:
+            log.write(f"{held:.3f}\n")
+
+    transaction.on_commit(record)
+
+
+def _places_now(edition: Edition) -> tuple[int, bool]:
+    """The free delegate places as last committed, and whether the seats row's
+    capacity is out of step with the edition's (the next lock will promote), read
+    without a lock: enough to guess which emails a change will send, never to
+    decide one."""
+    row = (
+        EditionSeats.objects.filter(edition=edition)
+        .values_list("confirmed", "capacity")
+        .first()
+    )
+    if row is None:
+        confirmed = Registration.objects.filter(
+            edition=edition, category=Category.DELEGATE, status=Status.CONFIRMED
+        ).count()
+        row = (confirmed, max(edition.capacity, confirmed))
+    confirmed, capacity = row
+    return max(edition.capacity - confirmed, 0), capacity != max(
+        edition.capacity, confirmed
+    )
 
 
 def _lock_registration(

@@ -1,13 +1,18 @@
 """The one place a registration's status changes, and the waiting list moves."""
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
 
 from .. import selectors, signals
 from ..models import EditionSeats, Registration, RegistrationStatusChange, User
-from .emails import STATUS_EMAILS, _queue_status_email
+from .emails import (
+    PROMOTED,
+    PROMOTION_REASON,
+    STATUS_EMAILS,
+    EmailDrafts,
+    _queue_status_email,
+)
 
 Status = Registration.Status
 Category = Registration.Category
@@ -23,6 +28,7 @@ def _transition(
     from_status: str | None = None,
     template: str | None = None,
     save_seats: bool = False,
+    drafts: EmailDrafts | None = None,
 ) -> Registration:
     """Move a locked (or new) registration to ``to_status``, in the caller's
     transaction. Every status change in SOCEX passes here; its effects are:
@@ -32,7 +38,8 @@ def _transition(
       ``confirmed``; the status's timestamp (and a decline's reason) is set.
     - A ``RegistrationStatusChange`` records who, when, from, to and why.
     - The delegate's email for the new status is queued (``STATUS_EMAILS``, or
-      ``template``); a confirmation carries the event's calendar file.
+      ``template``); a confirmation carries the event's calendar file. It comes
+      from ``drafts``, rendered before the lock, when one fits.
 
     Through ``signals.registration_status_changed`` (same transaction):
     - ``delegates.badges.receivers``: to ``confirmed``, the badge row (and its
@@ -85,6 +92,7 @@ def _transition(
         template=template or STATUS_EMAILS[to_status],
         key=None,
         reason=reason,
+        drafts=drafts,
     )
     return registration
 
@@ -95,9 +103,11 @@ def _promote(
     *,
     actor: User | None = None,
     exclude: Registration | None = None,
+    drafts: EmailDrafts | None = None,
 ) -> list[Registration]:
     """Confirm waitlisted delegates, first in line first, while places remain (each
-    with the effects of ``_transition`` and the ``registration_promoted`` email)."""
+    with the effects of ``_transition`` and the ``registration_promoted`` email,
+    drafted by ``EmailDrafts.add_promotions`` before the lock)."""
     if seats.places <= 0:
         return []
     queue = selectors.waitlist_queue(edition=edition).select_related("user__profile")
@@ -112,8 +122,9 @@ def _promote(
                 seats,
                 to_status=Status.CONFIRMED,
                 actor=actor,
-                reason=str(_("A place became available.")),
-                template="registration_promoted",
+                reason=str(PROMOTION_REASON),
+                template=PROMOTED,
+                drafts=drafts,
             )
         )
     return promoted

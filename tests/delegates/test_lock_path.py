@@ -1,0 +1,375 @@
+"""What runs while an edition is locked (delegates/services: seats, emails).
+
+The edition lock serialises every registration change of an edition, so it is held
+for SQL only: the emails, their calendar files and the badge's QR code are made
+before it or after the commit. ``LockWatch`` sees the lock being taken in the SQL
+(Django's ``execute_wrapper``) and, until the commit, notes every template rendered
+(Django's ``template_rendered`` signal) and every call into the QR code, calendar and
+PDF libraries (``sys.setprofile``).
+"""
+
+import base64
+import re
+import sys
+
+import pytest
+from django.core import mail
+from django.db import DatabaseError, connection, transaction
+from django.test.signals import template_rendered
+from django.utils import timezone
+
+from delegates import services
+from delegates.badges.models import Badge
+from delegates.models import EditionSeats, Registration, RegistrationStatusChange
+from delegates.services.emails import STATUS_EMAILS, email_draft
+from events.models import Edition
+from socex.mail.models import OutboxEmail
+from socex.mail.services import email_render
+from tests.factories.delegates import RegistrationFactory
+
+Status = Registration.Status
+
+EDITION_LOCK = re.compile(r'FROM "events_edition".* FOR (NO KEY )?UPDATE', re.S)
+WATCHED_LIBRARIES = ("segno", "icalendar", "weasyprint", "django.template")
+
+
+class LockWatch:
+    """An execute wrapper noting what runs from the edition lock to the commit."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.reset()
+
+    def reset(self) -> None:
+        self.locks = 0
+        self.rendered_under_lock: list[str] = []
+        self.rendered_after: list[str] = []
+        self.calls_under_lock: set[str] = set()
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not self.held and EDITION_LOCK.search(sql):
+            self.held = True
+            self.locks += 1
+            sys.setprofile(self._profile)
+            transaction.on_commit(self._committed)
+        return result
+
+    def _committed(self) -> None:
+        sys.setprofile(None)
+        self.held = False
+
+    def _profile(self, frame, event, arg) -> None:
+        if event == "call":
+            module = frame.f_globals.get("__name__", "")
+            if module.startswith(WATCHED_LIBRARIES):
+                self.calls_under_lock.add(module)
+
+    def template(self, sender, template, context, **kwargs) -> None:
+        name = template.name or "<string>"
+        if self.held:
+            self.rendered_under_lock.append(name)
+        else:
+            self.rendered_after.append(name)
+
+
+@pytest.fixture
+def lock_watch():
+    watch = LockWatch()
+    template_rendered.connect(watch.template)
+    try:
+        with connection.execute_wrapper(watch):
+            yield watch
+    finally:
+        sys.setprofile(None)
+        template_rendered.disconnect(watch.template)
+
+
+def _emails(*users) -> list[tuple[str, str]]:
+    rows = OutboxEmail.objects.filter(
+        to__in=[u.email for u in users], template__startswith="registration_"
+    ).order_by("pk")
+    return list(rows.values_list("to", "template"))
+
+
+def _calendar(email: OutboxEmail) -> str:
+    (attachment,) = email.attachments
+    assert attachment["mimetype"] == "text/calendar"
+    return base64.b64decode(attachment["content_b64"]).decode()
+
+
+def _assert_nothing_rendered_under_the_lock(watch: LockWatch) -> None:
+    assert watch.locks == 1
+    assert watch.rendered_under_lock == []
+    assert watch.calls_under_lock == set()
+
+
+def _full_edition_with_waiting_list(edition, make_delegate):
+    """``edition`` (3 places) full, and two delegates waiting."""
+    confirmed = [
+        services.registration_create(
+            edition=edition, user=make_delegate(f"c{n}@police.uk"), consent_terms=True
+        )
+        for n in range(3)
+    ]
+    waiting = [
+        services.registration_create(
+            edition=edition, user=make_delegate(f"w{n}@police.uk"), consent_terms=True
+        )
+        for n in range(2)
+    ]
+    assert {r.status for r in waiting} == {Status.WAITLISTED}
+    return confirmed, waiting
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["confirmed", "waitlisted"])
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_registration_create_renders_nothing_under_the_lock(
+    edition, make_delegate, lock_watch, full
+):
+    if full:
+        _full_edition_with_waiting_list(edition, make_delegate)
+    user = make_delegate("new@police.uk")
+    lock_watch.reset()
+
+    registration = services.registration_create(
+        edition=edition, user=user, consent_terms=True
+    )
+
+    _assert_nothing_rendered_under_the_lock(lock_watch)
+    email = OutboxEmail.objects.get(to=user.email, template__startswith="registration_")
+    assert registration.reference in email.subject
+    assert f"Reference: {registration.reference}" in email.body_text
+    assert not re.search(r"SOCEX[0-9A-F]{16}", email.subject + email.body_html)
+    if full:
+        assert registration.status == Status.WAITLISTED
+        assert email.template == "registration_waitlisted"
+        assert "on the waiting list, at position 3." in email.body_text
+        assert "at position <strong>3</strong>" in email.body_html
+    else:
+        assert registration.status == Status.CONFIRMED
+        assert email.template == "registration_confirmed"
+        assert f"Reference {registration.reference}" in _calendar(email)
+        # The badge's QR code was made after the commit, by the render task.
+        badge = Badge.objects.get(registration=registration)
+        assert badge.qr.startswith("data:image/png;base64,")
+        assert badge.status == Badge.Status.READY
+    # The watch sees rendering where it happens: the email was sent after commit
+    # (eager Celery) and, for the confirmed delegate, the badge rendered.
+    assert [m.to for m in mail.outbox if m.subject == email.subject] == [[user.email]]
+    if not full:
+        assert "delegates/badges/document.html" in lock_watch.rendered_after
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["cancel", "decline", "waitlist", "approve", "promote", "create_after_bulk"],
+)
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_status_changes_and_promotions_render_nothing_under_the_lock(
+    edition, make_delegate, lock_watch, change
+):
+    confirmed, waiting = _full_edition_with_waiting_list(edition, make_delegate)
+    organiser = make_delegate("organiser@example.com")
+    organiser.is_staff = True
+    organiser.save()
+    pending = services.registration_create(
+        edition=edition, user=make_delegate("p@example.com"), consent_terms=True
+    )
+    assert pending.status == Status.PENDING
+    first = waiting[0]
+    newcomer = make_delegate("newcomer@police.uk")
+    lock_watch.reset()
+
+    if change == "cancel":
+        services.registration_cancel(registration=confirmed[0], actor=organiser)
+        expected = [
+            (confirmed[0].user.email, "registration_cancelled"),
+            (first.user.email, "registration_promoted"),
+        ]
+    elif change == "decline":
+        services.registration_decline(
+            registration=confirmed[0], actor=organiser, reason="Not eligible."
+        )
+        expected = [
+            (confirmed[0].user.email, "registration_declined"),
+            (first.user.email, "registration_promoted"),
+        ]
+    elif change == "waitlist":
+        services.registration_waitlist(registration=confirmed[0], actor=organiser)
+        expected = [
+            (confirmed[0].user.email, "registration_waitlisted"),
+            (first.user.email, "registration_promoted"),
+        ]
+    elif change == "approve":
+        services.registration_approve(registration=pending, actor=organiser)
+        expected = [(pending.user.email, "registration_waitlisted")]
+    elif change == "promote":
+        Edition.objects.filter(pk=edition.pk).update(capacity=4)  # no signal
+        edition.refresh_from_db()
+        services.waitlist_promote(edition=edition)
+        expected = [(first.user.email, "registration_promoted")]
+    else:
+        Edition.objects.filter(pk=edition.pk).update(capacity=5)  # no signal
+        edition.refresh_from_db()
+        services.registration_create(edition=edition, user=newcomer, consent_terms=True)
+        expected = [
+            (first.user.email, "registration_promoted"),
+            (waiting[1].user.email, "registration_promoted"),
+            (newcomer.email, "registration_waitlisted"),
+        ]
+
+    _assert_nothing_rendered_under_the_lock(lock_watch)
+    people = [r.user for r in [*confirmed, *waiting, pending]] + [newcomer]
+    before = 5 + 1  # the set-up's emails: three confirmed, two waiting, one pending
+    assert _emails(*people)[before:] == expected
+    promoted = OutboxEmail.objects.filter(template="registration_promoted").first()
+    if promoted is not None:
+        registration = Registration.objects.get(user__email=promoted.to)
+        assert registration.status == Status.CONFIRMED
+        assert registration.reference in promoted.subject
+        assert f"Reference {registration.reference}" in _calendar(promoted)
+    if change == "decline":
+        declined = OutboxEmail.objects.get(template="registration_declined")
+        assert "Reason: Not eligible." in declined.body_text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_lock_rolls_back_the_whole_registration(
+    edition, make_delegate, settings, tmp_path
+):
+    settings.LOCK_TIMING_LOG = str(tmp_path / "lock.log")
+    services.registration_create(
+        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+    )
+    seats_before = EditionSeats.objects.values_list("confirmed", "last_number").get()
+    counts_before = (
+        Registration.objects.count(),
+        RegistrationStatusChange.objects.count(),
+        OutboxEmail.objects.count(),
+        Badge.objects.count(),
+    )
+    sent_before = len(mail.outbox)
+    user = make_delegate("second@police.uk")
+
+    def fail_after_the_outbox_row(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('INSERT INTO "mail_outboxemail"'):
+            raise DatabaseError("the connection broke after the last write")
+        return result
+
+    with (
+        connection.execute_wrapper(fail_after_the_outbox_row),
+        pytest.raises(DatabaseError),
+    ):
+        services.registration_create(edition=edition, user=user, consent_terms=True)
+
+    assert not Registration.objects.filter(user=user).exists()
+    assert EditionSeats.objects.values_list("confirmed", "last_number").get() == (
+        seats_before
+    )
+    assert (
+        Registration.objects.count(),
+        RegistrationStatusChange.objects.count(),
+        OutboxEmail.objects.count(),
+        Badge.objects.count(),
+    ) == counts_before
+    assert len(mail.outbox) == sent_before  # nothing sent for what was rolled back
+    # Only the committed registration's lock was timed.
+    assert len((tmp_path / "lock.log").read_text().splitlines()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_writes_one_email_with_its_status_history_and_counter(
+    edition, make_delegate
+):
+    user = make_delegate("one@police.uk")
+
+    registration = services.registration_create(
+        edition=edition, user=user, consent_terms=True
+    )
+
+    assert registration.status == Status.CONFIRMED
+    assert _emails(user) == [(user.email, "registration_confirmed")]
+    assert list(
+        RegistrationStatusChange.objects.filter(registration=registration).values_list(
+            "from_status", "to_status"
+        )
+    ) == [("", Status.CONFIRMED)]
+    assert EditionSeats.objects.values_list("confirmed", "last_number").get() == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lock_timing_log_records_each_committed_lock(
+    edition, make_delegate, settings, tmp_path
+):
+    log = tmp_path / "lock.log"
+    settings.LOCK_TIMING_LOG = str(log)
+    for n in range(2):
+        services.registration_create(
+            edition=edition, user=make_delegate(f"t{n}@police.uk"), consent_terms=True
+        )
+
+    held = [float(line) for line in log.read_text().splitlines()]
+    assert len(held) == 2
+    assert all(0 < ms < 60_000 for ms in held)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lock_timing_is_off_without_the_setting(edition, make_delegate, tmp_path):
+    services.registration_create(
+        edition=edition, user=make_delegate("off@police.uk"), consent_terms=True
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("template", [*STATUS_EMAILS.values(), "registration_promoted"])
+@pytest.mark.django_db
+def test_a_filled_draft_is_the_email_rendered_under_the_lock(template):
+    from delegates.services.emails import _email_context, _event_attachment
+
+    waitlisted = template == "registration_waitlisted"
+    registration = RegistrationFactory(
+        status=Status.WAITLISTED if waitlisted else Status.CONFIRMED,
+        waitlisted_at=timezone.now() if waitlisted else None,
+        edition__series__code="ECCLON",
+        edition__title="A conference title long enough to fold the calendar lines "
+        "of its file twice over, as iCalendar wants",
+    )
+    reason = "Not eligible for this edition." if "declined" in template else ""
+    new = Registration(
+        edition=registration.edition,
+        user=registration.user,
+        category=registration.category,
+    )
+
+    draft = email_draft(new, template=template, reason=reason)
+    filled = draft.filled(registration)
+
+    position = 1 if waitlisted else None
+    context = _email_context(registration, reason=reason, position=position)
+    subject, body_text, body_html = email_render(template=template, context=context)
+    assert (filled["subject"], filled["body_text"], filled["body_html"]) == (
+        subject,
+        body_text,
+        body_html,
+    )
+    assert registration.reference in subject
+    if template in ("registration_confirmed", "registration_promoted"):
+        (attachment,) = filled["attachments"]
+        ours = base64.b64decode(attachment["content_b64"]).decode()
+        theirs = base64.b64decode(_event_attachment(registration)["content_b64"])
+
+        # The same lines, once unfolded (each may fold long lines in other places)
+        # and but for the time stamp; no line longer than iCalendar allows.
+        def lines(calendar: str) -> list[str]:
+            unfolded = re.sub(r"\r\n[ \t]", "", calendar).split("\r\n")
+            return [line for line in unfolded if not line.startswith("DTSTAMP:")]
+
+        assert lines(ours) == lines(theirs.decode())
+        assert f"Reference {registration.reference}" in re.sub(r"\r\n ", "", ours)
+        assert all(len(line.encode()) <= 75 for line in ours.split("\r\n"))
+    else:
+        assert filled["attachments"] == []
