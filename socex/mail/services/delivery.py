@@ -1,180 +1,28 @@
-"""The email outbox: every email the platform sends is queued and delivered here.
-
-``email_queue`` writes a row inside the caller's transaction and enqueues its delivery
-after commit; the sweep, the retry of failed emails and bulk senders deliver rows in
-batches over one SMTP connection (``outbox_deliver_batch``).
-
-Delivery is at least once with one Message-ID per row: a row is claimed
-(``sending``, committed) before the mail server is spoken to and marked ``sent``
-after it accepts, so a worker that dies in between leaves a claim that
-is sent again only after ``OUTBOX_CLAIM_STALE_AFTER``, with the same Message-ID.
-Transient failures are retried on the row (``next_attempt_at``, honoured by the
-sweep) for ``OUTBOX_RETRY_WINDOW``; a 5xx reply to the message fails it at once.
-
-Emails that carry a secret (``secret=True``: password reset, verification, login
-codes, invitations) are stored encrypted until sent and their body is removed then;
-see ``socex.mail.crypto``.
-"""
+"""Delivery: claim rows (committed) before speaking to the mail server, send them over
+one connection with their own Message-IDs, and record each outcome: sent, retry at
+``next_attempt_at``, or failed with the server's reply."""
 
 import base64
-import logging
 import smtplib
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from socex.storage import private_storage
-from socex.tasks import enqueue_on_commit
 
-from . import crypto, tasks
-from .models import OutboxEmail
-
-logger = logging.getLogger(__name__)
-
-# What a secret email's body becomes once it is sent (stored text, not translated).
-SECRET_REMOVED = (
-    "[Not kept: this email carried a one-time link or code. "
-    "The person can ask for a new one.]"
-)
-RETENTION_REMOVED = "[Removed under the outbox retention period.]"
-
-# SMTP replies about this message (the connection stays usable); anything else
-# (refused connection, timeout, disconnect, TLS, login) is about the server.
-MESSAGE_REPLIES = (
-    smtplib.SMTPRecipientsRefused,
-    smtplib.SMTPSenderRefused,
-    smtplib.SMTPDataError,
-)
-
-
-def _seconds(name: str) -> timedelta:
-    return timedelta(seconds=float(getattr(settings, name)))
-
-
-def attachment_from_bytes(filename: str, content: bytes, mimetype: str) -> dict:
-    return {
-        "filename": filename,
-        "mimetype": mimetype,
-        "content_b64": base64.b64encode(content).decode("ascii"),
-    }
-
-
-def attachment_from_storage(
-    filename: str, path: str, mimetype: str, *, private: bool = False
-) -> dict:
-    """An attachment read from storage (private storage with ``private``) when the
-    email is sent."""
-    attachment = {"filename": filename, "mimetype": mimetype, "storage_path": path}
-    if private:
-        attachment["storage"] = "private"
-    return attachment
-
-
-def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
-    """Render ``emails/<template>.subject.txt``, ``.txt`` and ``.html``."""
-    context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}.subject.txt", context)
-    subject = " ".join(subject.split())
-    body_text = render_to_string(f"emails/{template}.txt", context)
-    body_html = render_to_string(f"emails/{template}.html", context)
-    return subject, body_text, body_html
-
-
-# Queueing ------------------------------------------------------------------------
-
-
-def _deliver_after_commit(email_id: int) -> None:
-    enqueue_on_commit(tasks.outbox_send, email_id=email_id)
-
-
-def _enqueue_batches(email_ids: Sequence[int]) -> None:
-    size = max(int(settings.OUTBOX_BATCH_SIZE), 1)
-    for start in range(0, len(email_ids), size):
-        enqueue_on_commit(
-            tasks.outbox_send_batch, email_ids=list(email_ids[start : start + size])
-        )
-
-
-def email_queue_message(
-    *,
-    to: str,
-    subject: str,
-    body_text: str,
-    body_html: str = "",
-    attachments: Iterable[dict] = (),
-    key: str | None = None,
-    template: str = "",
-    secret: bool = False,
-) -> OutboxEmail | None:
-    """Write one outbox row and deliver it after commit.
-
-    Call it inside the transaction of the change the email reports. With a ``key``
-    already used, nothing is queued and ``None`` is returned. With ``secret`` (the
-    body holds a link or code that grants access), the body is stored encrypted,
-    never shown in the admin and removed once sent; keep the secret out of the subject.
-    """
-    fields = {
-        "template": template,
-        "to": to,
-        "subject": subject[:250],
-        "body_text": crypto.encrypt(body_text) if secret else body_text,
-        "body_html": crypto.encrypt(body_html) if secret else body_html,
-        "attachments": list(attachments),
-        "secret": secret,
-        "next_attempt_at": timezone.now() + _seconds("OUTBOX_QUEUE_GRACE"),
-    }
-    if key:
-        if OutboxEmail.objects.filter(key=key).exists():
-            return None
-        try:
-            # A savepoint only where a concurrent duplicate can collide on the key.
-            with transaction.atomic():
-                email = OutboxEmail.objects.create(key=key, **fields)
-        except IntegrityError:
-            return None
-    else:
-        email = OutboxEmail.objects.create(**fields)
-    _deliver_after_commit(email.pk)
-    return email
-
-
-def email_queue(
-    *,
-    to: str,
-    template: str,
-    context: dict,
-    attachments: Iterable[dict] = (),
-    key: str | None = None,
-    secret: bool = False,
-) -> OutboxEmail | None:
-    """Render the named email template and queue it (see ``email_queue_message``)."""
-    subject, body_text, body_html = email_render(template=template, context=context)
-    return email_queue_message(
-        to=to,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        attachments=attachments,
-        key=key,
-        template=template,
-        secret=secret,
-    )
-
-
-# Delivery ------------------------------------------------------------------------
+from .. import crypto
+from ..models import OutboxEmail
+from .common import MESSAGE_REPLIES, SECRET_REMOVED, _seconds, logger
 
 
 class BodyGone(Exception):
@@ -451,118 +299,3 @@ def outbox_deliver(*, email_id: int) -> str:
 
 
 # Organisers' actions and periodic work --------------------------------------------
-
-
-@transaction.atomic
-def outbox_resend(*, email: OutboxEmail) -> OutboxEmail:
-    """Send an email again.
-
-    A failed row is queued again as a fresh series of attempts, keeping its
-    Message-ID (the server may have taken an earlier attempt). A sent row is copied
-    into a new row with a new Message-ID, since the recipient's mail system would
-    drop a second message carrying the first one's. Refused with a ``ValidationError``
-    when the body is no longer kept or the email is still on its way.
-    """
-    email = OutboxEmail.objects.select_for_update().get(pk=email.pk)
-    if not email.body_available:
-        if email.secret:
-            raise ValidationError(
-                _(
-                    "“%(subject)s” to %(to)s carried a one-time link or code and its "
-                    "text is not kept. Ask the person to request a new one."
-                )
-                % {"subject": email.subject, "to": email.to}
-            )
-        raise ValidationError(
-            _("“%(subject)s” to %(to)s is past its retention period: its text is gone.")
-            % {"subject": email.subject, "to": email.to}
-        )
-    if email.status == OutboxEmail.Status.FAILED:
-        email.status = OutboxEmail.Status.QUEUED
-        email.attempts = 0
-        email.first_attempt_at = None
-        email.next_attempt_at = timezone.now() + _seconds("OUTBOX_QUEUE_GRACE")
-        email.save()
-        _deliver_after_commit(email.pk)
-        return email
-    if email.status == OutboxEmail.Status.SENT:
-        copy = OutboxEmail.objects.create(
-            template=email.template,
-            to=email.to,
-            subject=email.subject,
-            body_text=email.body_text,
-            body_html=email.body_html,
-            attachments=email.attachments,
-            secret=email.secret,
-            next_attempt_at=timezone.now() + _seconds("OUTBOX_QUEUE_GRACE"),
-        )
-        _deliver_after_commit(copy.pk)
-        return copy
-    raise ValidationError(
-        _("“%(subject)s” to %(to)s is already on its way.")
-        % {"subject": email.subject, "to": email.to}
-    )
-
-
-@transaction.atomic
-def outbox_retry_failed() -> tuple[int, int]:
-    """Queue every failed email again; returns ``(queued, refused)``.
-
-    Refused: failed emails whose body is gone (a one-time link, or past retention);
-    they stay failed and the person asks for a new link.
-    """
-    rows = list(
-        OutboxEmail.objects.select_for_update()
-        .filter(status=OutboxEmail.Status.FAILED)
-        .order_by("pk")
-        .values_list("pk", "body_removed_at")
-    )
-    ids = [pk for pk, removed in rows if removed is None]
-    OutboxEmail.objects.filter(pk__in=ids).update(
-        status=OutboxEmail.Status.QUEUED,
-        attempts=0,
-        first_attempt_at=None,
-        next_attempt_at=timezone.now() + _seconds("OUTBOX_QUEUE_GRACE"),
-    )
-    _enqueue_batches(ids)
-    return len(ids), len(rows) - len(ids)
-
-
-def outbox_sweep(*, limit: int = 500) -> int:
-    """Queue again the emails that are due: retries whose time has come, rows whose
-    own task never ran (the broker was down at commit) and claims left by a dead
-    worker. Returns how many were queued, in batches of ``OUTBOX_BATCH_SIZE``."""
-    now = timezone.now()
-    stale = now - _seconds("OUTBOX_CLAIM_STALE_AFTER")
-    with transaction.atomic():
-        ids = list(
-            OutboxEmail.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=OutboxEmail.Status.QUEUED)
-                | Q(status=OutboxEmail.Status.SENDING, claimed_at__lte=stale),
-                next_attempt_at__lte=now,
-            )
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        # A lease: the next sweep leaves them to the tasks queued now.
-        OutboxEmail.objects.filter(pk__in=ids).update(
-            next_attempt_at=now + _seconds("OUTBOX_QUEUE_GRACE")
-        )
-        _enqueue_batches(ids)
-    return len(ids)
-
-
-def outbox_purge_bodies(*, now=None) -> int:
-    """Remove the body and attachments of finished emails older than
-    ``OUTBOX_BODY_RETENTION_DAYS``, keeping recipient, subject, status and dates.
-    Returns how many rows were purged."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=int(settings.OUTBOX_BODY_RETENTION_DAYS))
-    return OutboxEmail.objects.filter(
-        created_at__lte=cutoff,
-        body_removed_at__isnull=True,
-        status__in=[OutboxEmail.Status.SENT, OutboxEmail.Status.FAILED],
-    ).update(
-        body_text=RETENTION_REMOVED, body_html="", attachments=[], body_removed_at=now
-    )
