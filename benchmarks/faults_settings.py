@@ -1,0 +1,38 @@
+"""Settings for benchmarks/faults.py only: production settings with every retry, sweep
+and redelivery window shortened, so each fault plays out in seconds. Never used by
+the product. The connection knobs (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL,
+EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS) come from the environment faults.py sets.
+"""
+
+from socex.settings.production import *  # noqa: F403
+from socex.settings.production import CELERY_BROKER_TRANSPORT_OPTIONS
+
+# Plain HTTP on 127.0.0.1, and no collectstatic run: the clients never fetch assets.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# The outbox (socex/settings/base.py explains each window), in seconds.
+OUTBOX_RETRY_WINDOW = 600.0  # 24 h in production: far longer than any experiment
+OUTBOX_RETRY_FIRST_DELAY = 0.5
+OUTBOX_RETRY_MAX_DELAY = 2.0
+OUTBOX_CLAIM_STALE_AFTER = 12.0  # above the longest batch the sink lets through
+OUTBOX_QUEUE_GRACE = 3.0
+OUTBOX_DELAYED_AFTER = 30.0
+OUTBOX_RECORD_RETRY_DELAYS = [0.2, 0.5, 1.0]
+
+# Bulk prints in several chunks, so a killed worker leaves some done and some not.
+BADGE_PRINT_CHUNK_SIZE = 8
+
+# Messages a dead worker had taken come back after this (Redis transport).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": 20,
+}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "socex.mail.tasks.outbox_sweep", "schedule": 1.0},
+    "badge-sweep": {"task": "delegates.badges.tasks.badge_sweep", "schedule": 5.0},
+}
