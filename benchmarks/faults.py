@@ -22,12 +22,15 @@ directory, and stops at the end (even on error):
 Experiments (each checked at the end, after the sweeps have had their chance):
 
 1. ``broker_stopped``: Redis stopped (SIGTERM) a third into a registration burst
-   mixed with public page views, restarted after it: registrations go through; the
-   emails and badges the broker lost are delivered by the sweeps.
+   mixed with public page views and health checks, restarted after it (down 4 s at
+   least): registrations go through; the emails made while it was down and the
+   badges the broker lost are delivered by the sweeps once it is back.
 2. ``broker_killed``: the same with SIGKILL.
 3. ``smtp_refusing``: the mail server closes connections, then answers 451, until
    every email has been refused more than 5 times (the old give-up point), then
-   accepts: every email delivered once.
+   accepts: every email delivered once. Then one email answered 550 fails at once,
+   is shown on the admin index with the retry offered, and the organiser's click
+   sends it.
 4. ``duplicate_task``: the same ``outbox_send`` sent three times per row while the
    first is sending, and again once sent: one message per row.
 5. ``worker_killed_send``: the worker SIGKILLed while the mail server holds the 5th
@@ -35,9 +38,10 @@ Experiments (each checked at the end, after the sweeps have had their chance):
    worker and the sweep send what is left, the same Message-ID for each row.
    ``worker_killed_print``: the worker SIGKILLed while a bulk badge print renders
    its chunks; a new worker; the job must finish by itself.
-6. ``database_restarted``: ``pg_ctl restart -m fast`` a third into a burst; clients
-   try again on an error page, as a person would: nothing lost or half-written;
-   server errors count only outside the outage window.
+6. ``database_restarted``: ``pg_ctl restart -m fast`` a third into a burst and the
+   database stopped for 3 s two thirds into it; clients try again on an error page,
+   as a person would: nothing lost or half-written; server errors count only
+   outside the two outage windows.
 7. ``malformed``: garbage POSTs, bad references, NUL bytes, bad cookies, oversized
    bodies, a bad Host, mixed into a burst: each answered 4xx, never 5xx.
 
@@ -97,6 +101,7 @@ class Copy:
     outbox_id: int
     message_id: str
     accepted: bool  # answered 250; False: held and cut off without an answer
+    at: float = field(default_factory=time.monotonic)
 
 
 class SmtpSink(socketserver.ThreadingTCPServer):
@@ -115,6 +120,7 @@ class SmtpSink(socketserver.ThreadingTCPServer):
         self.delay = 0.0
         self.copies: list[Copy] = []
         self.refusals = 0
+        self.reject_to: set[str] = set()  # answered 550 (a permanent refusal)
         self.lock = threading.Lock()
         self._hold_countdown = 0
         self.held = threading.Event()
@@ -133,6 +139,8 @@ class SmtpSink(socketserver.ThreadingTCPServer):
         outbox_id = int(headers.get("X-SOCEX-Outbox-Id", "0") or 0)
         message_id = str(headers.get("Message-ID", "")).strip()
         with self.lock:
+            if str(headers.get("To", "")).strip() in self.reject_to:
+                return "reject"
             if self.mode == "refuse":
                 self.refusals += 1
                 return "refuse"
@@ -192,6 +200,8 @@ class SmtpHandler(socketserver.StreamRequestHandler):
                     return  # cut off without an answer
                 if outcome == "refuse":
                     self.reply("451 4.3.0 Try again later")
+                elif outcome == "reject":
+                    self.reply("550 5.1.1 No such mailbox")
                 else:
                     self.reply("250 OK queued")
             elif verb == b"QUIT":
@@ -954,11 +964,13 @@ def count_server_errors(
 ) -> None:
     inside = outside = 0
     samples = []
+    during: dict = {}
     for answer in answers:
         if not answer.server_error:
             continue
         if any(answer.start <= end and answer.end >= begin for begin, end in windows):
             inside += 1
+            during[answer.status] = during.get(answer.status, 0) + 1
         else:
             outside += 1
             samples.append(f"{answer.kind} {answer.status}")
@@ -973,6 +985,8 @@ def count_server_errors(
     outcome.add(requests=len(answers), errors_in_outage=inside, server_errors=outside)
     if samples:
         outcome.notes.append(f"server errors: {sorted(set(samples))[:6]}")
+    if during:
+        outcome.notes.append(f"answers in the outage (not counted): {during}")
 
 
 # Experiments --------------------------------------------------------------------------
@@ -1030,6 +1044,10 @@ class Bench:
             time.sleep(0.2)
 
     def broker(self, name: str, sig: int) -> Outcome:
+        from django.utils import timezone  # noqa: PLC0415
+
+        from socex.mail.models import OutboxEmail  # noqa: PLC0415
+
         outcome = Outcome(name)
         since = self._since()
         edition, burst = self._burst(name.replace("_", "-"))
@@ -1039,15 +1057,42 @@ class Bench:
         runner = background(burst.run)
         fault.wait()
         down_at = time.monotonic()
+        down_since = timezone.now()
         self.stack.redis_stop(sig)
         runner.join()
         time.sleep(max(0.0, 4 - (time.monotonic() - down_at)))  # down for 4 s at least
-        outcome.add(broker_down_s=round(time.monotonic() - down_at, 1))
+        up_at, up_since = time.monotonic(), timezone.now()
         self.stack.redis_start()
         stop.set()
         viewer.join()
+        db_fresh()
+        made_while_down = list(
+            OutboxEmail.objects.filter(
+                pk__gt=since, created_at__gte=down_since, created_at__lt=up_since
+            ).values_list("pk", flat=True)
+        )
+        outcome.add(
+            broker_down_s=round(up_at - down_at, 1),
+            registered_while_down=sum(
+                a.kind == "register" and down_at <= a.start and a.end <= up_at
+                for a in burst.client.answers
+            ),
+            emails_made_while_down=len(made_while_down),
+        )
+        if not made_while_down:
+            outcome.notes.append("no email was made while the broker was down")
+        self._after_restart = (made_while_down, up_at)
         count_server_errors(outcome, burst.client.answers)
-        return self._finish(outcome, since, edition, burst)
+        self._finish(outcome, since, edition, burst)
+        made_while_down, up_at = self._after_restart
+        copies = self.stack.sink.by_row()
+        outcome.add(
+            delivered_after_broker_back=sum(
+                any(c.accepted and c.at >= up_at for c in copies.get(pk, []))
+                for pk in made_while_down
+            )
+        )
+        return outcome
 
     def smtp_refusing(self) -> Outcome:
         from socex.mail.models import OutboxEmail  # noqa: PLC0415
@@ -1086,7 +1131,52 @@ class Bench:
         sink.mode = "accept"
         count_server_errors(outcome, burst.client.answers)
         self._finish(outcome, since, edition, burst)
+        self._bounce_retried(outcome)
         return outcome
+
+    def _bounce_retried(self, outcome: Outcome) -> None:
+        """A 550 fails an email at once; organisers see it on the admin index with
+        the retry offered, and their one click sends it once the mailbox exists."""
+        from django.db import transaction  # noqa: PLC0415
+
+        from socex.mail.models import OutboxEmail  # noqa: PLC0415
+        from socex.mail.services import email_queue_message  # noqa: PLC0415
+
+        sink, address = self.stack.sink, "bounce@faults.police.uk"
+        sink.reject_to.add(address)
+        with transaction.atomic():
+            row = email_queue_message(to=address, subject="Bounce", body_text="Once.")
+        _wait(
+            lambda: OutboxEmail.objects.get(pk=row.pk).status == "failed",
+            30,
+            "the refused email to fail",
+        )
+        sink.reject_to.discard(address)
+        client = Client(self.stack.web_port)
+        index = client.request("admin", "GET", "/admin/", session=self.admin)
+        shown = index.status == 200 and b"Retry all failed emails" in index.body
+        retry = client.request(
+            "retry failed",
+            "POST",
+            "/admin/mail/outboxemail/retry-failed/",
+            session=self.admin,
+            form={},
+        )
+        settle(self.stack, seconds=30)
+        db_fresh()
+        row.refresh_from_db()
+        copies = sink.by_row().get(row.pk, [])
+        delivered = sum(c.accepted for c in copies)
+        outcome.add(
+            bounce_shown_with_retry=int(shown),
+            bounce_retry_answer=retry.status,
+            bounce_delivered_after_retry=delivered,
+            emails_lost=int(not delivered and not shown),
+            duplicates=len({c.message_id for c in copies} - {row.message_id}),
+            redeliveries=max(delivered - 1, 0),
+        )
+        if not shown:
+            outcome.notes.append("a failed email was not shown on the admin index")
 
     def duplicate_task(self) -> Outcome:
         from django.db import transaction  # noqa: PLC0415
@@ -1153,7 +1243,12 @@ class Bench:
                 pk__gt=since, status=OutboxEmail.Status.SENDING
             ).count()
             stack.worker_kill()
-            outcome.add(claimed_when_killed=sending)
+            outcome.add(
+                claimed_when_killed=sending,
+                accepted_before_kill=sum(
+                    c.accepted and c.outbox_id > since for c in stack.sink.copies
+                ),
+            )
         stack.sink.release()
         stack.worker_start()
         return self._finish(outcome, since)
@@ -1250,8 +1345,9 @@ class Bench:
         nul = "\x00"
 
         # expect: "4xx"; "form" where a third-party form (allauth, the admin) shows
-        # its errors at 200; "" where the request is odd but valid (a checkbox sent
-        # with a NUL value is still ticked).
+        # its errors at 200; "login" for a cookie that is no session (sent to sign
+        # in); "" where the request is odd but valid (a checkbox sent with a NUL value
+        # is still ticked).
         def req(kind, method, path, expect="4xx", **kwargs):
             return lambda: client.request(kind, method, path, expect=expect, **kwargs)
 
@@ -1288,8 +1384,8 @@ class Bench:
                 form={"email": f"x{nul}@police.uk"}),
             req("nul admin login", "POST", "/admin/login/", "form",
                 form={"username": nul, "password": "x"}),
-            req("nul session cookie", "GET", "/my/", "", cookie=nul_cookie),
-            req("nul session cookie post", "POST", register, cookie=nul_cookie,
+            req("nul session cookie", "GET", "/my/", "login", cookie=nul_cookie),
+            req("nul session cookie post", "POST", register, "login", cookie=nul_cookie,
                 form={"consent_terms": "on"}),
             req("oversized body", "POST", register, session=victims[7], body=big),
             req("too many fields", "POST", register, session=victims[7],
@@ -1319,6 +1415,8 @@ class Bench:
                 return 400 <= a.status < 500
             if a.expect == "form":
                 return a.status == 200 or 400 <= a.status < 500
+            if a.expect == "login":  # no session: sent to sign in
+                return a.status == 302 and "/accounts/login/" in a.location
             return True
 
         wrong = sorted({f"{a.kind} {a.status}" for a in answers if not fits(a)})
@@ -1341,6 +1439,7 @@ def main() -> None:
         "--only", nargs="*", default=None, help="run only these experiments (names)"
     )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
     stack = Stack()
     outcomes: list[Outcome] = []
     try:
