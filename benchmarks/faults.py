@@ -76,6 +76,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -407,6 +408,17 @@ class Stack:
             str(self.tmp / "beat-schedule"),
             log="beat.log",
         )
+
+    def ensure_up(self) -> None:
+        """After an experiment crashed: every service running again."""
+        self.sink.mode, self.sink.delay = "accept", 0.0
+        self.sink.release()
+        if not self.pg_running:
+            self.pg_up()
+        if self.redis_proc is None:
+            self.redis_start()
+        if self.worker is None:
+            self.worker_start()
 
     def web_start(self) -> None:
         # gunicorn's output (tracebacks of 500s included) goes to logs/web.log: the
@@ -771,7 +783,6 @@ class Outcome:
             0,
         )
     )
-    pending: bool = False
 
     def add(self, **values) -> None:
         for key, value in values.items():
@@ -782,7 +793,7 @@ class Outcome:
 
     def print(self) -> None:
         print()
-        title = f"{self.name}{' (pending)' if self.pending else ''}"
+        title = self.name
         print(f"== {title} " + "=" * max(60 - len(title), 0))
         for key, value in {**self.rows, **self.counted}.items():
             print(f"  {key:<34}{value:>10}")
@@ -1442,6 +1453,7 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     stack = Stack()
     outcomes: list[Outcome] = []
+    crashed: list[str] = []
     try:
         print("Starting PostgreSQL, Redis, the SMTP sink...", flush=True)
         stack.pg_start()
@@ -1474,7 +1486,13 @@ def main() -> None:
                 continue
             print(f"-- {name}", flush=True)
             began = time.monotonic()
-            outcome = run()
+            try:
+                outcome = run()
+            except Exception:  # reported, never passed: the next one still runs
+                traceback.print_exc()
+                crashed.append(name)
+                stack.ensure_up()
+                continue
             outcome.add(took_s=round(time.monotonic() - began, 1))
             outcome.print()
             outcomes.append(outcome)
@@ -1488,14 +1506,12 @@ def main() -> None:
     print(f"{'experiment':<24}" + "".join(f"{k[:12]:>13}" for k in totals))
     for outcome in outcomes:
         print(
-            f"{outcome.name + ('*' if outcome.pending else ''):<24}"
-            + "".join(f"{outcome.counted[k]:>13}" for k in totals)
+            f"{outcome.name:<24}" + "".join(f"{outcome.counted[k]:>13}" for k in totals)
         )
-    pending = [o.name for o in outcomes if o.pending]
-    if pending:
-        print(f"* pending, not counted: {', '.join(pending)}")
+    if crashed:
+        print(f"crashed (see the traceback above): {', '.join(crashed)}")
     print(
-        f"RESULT experiments={len(outcomes) - len(pending)} "
+        f"RESULT experiments={len(outcomes)} "
         f"registrations_lost={totals.get('registrations_lost', 0)} "
         f"overbooked={totals.get('overbooked', 0)} "
         f"emails_lost={totals.get('emails_lost', 0)} "
@@ -1503,6 +1519,7 @@ def main() -> None:
         f"stuck_jobs={totals.get('stuck_jobs', 0)} "
         f"server_errors={totals.get('server_errors', 0)} "
         f"redeliveries={totals.get('redeliveries', 0)}"
+        + (f" crashed={len(crashed)}" if crashed else "")
     )
 
 
