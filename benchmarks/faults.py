@@ -567,13 +567,20 @@ def make_edition(label: str, capacity: int):
 
 
 def make_admin() -> str:
-    """A superuser's session key, for reading the admin index as an organiser."""
+    """A superuser's session key, signed in with a second factor as staff must be
+    (socex.middleware.StaffMFAMiddleware), for reading the admin index."""
+    from allauth.mfa.base.internal.flows import post_authentication  # noqa: PLC0415
+    from allauth.mfa.totp.internal.auth import (  # noqa: PLC0415
+        TOTP,
+        generate_totp_secret,
+    )
     from django.contrib.auth import (  # noqa: PLC0415
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
         SESSION_KEY,
     )
     from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+    from django.http import HttpRequest  # noqa: PLC0415
 
     from delegates.models import User  # noqa: PLC0415
 
@@ -584,7 +591,12 @@ def make_admin() -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
+    request = HttpRequest()
+    request.session = session
+    request.user = user
+    # As allauth records it once the organiser has typed a code from their app.
+    post_authentication(request, TOTP.activate(user, generate_totp_secret()).instance)
+    session.save()
     return session.session_key
 
 
