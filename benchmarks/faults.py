@@ -37,7 +37,9 @@ Experiments (each checked at the end, after the sweeps have had their chance):
    message of a sweep's batch (four accepted before it, not yet recorded); a new
    worker and the sweep send what is left, the same Message-ID for each row.
    ``worker_killed_print``: the worker SIGKILLed while a bulk badge print renders
-   its chunks; a new worker; the job must finish by itself.
+   its chunks; a new worker; the job must finish by itself (Redis hands the dead
+   worker's messages out again). ``worker_killed_print_broker_lost``: the same with
+   Redis killed too, so those messages are gone and only the sweep can resume it.
 6. ``database_restarted``: ``pg_ctl restart -m fast`` a third into a burst and the
    database stopped for 3 s two thirds into it; clients try again on an error page,
    as a person would: nothing lost or half-written; server errors count only
@@ -1283,13 +1285,17 @@ class Bench:
         stack.worker_start()
         return self._finish(outcome, since)
 
-    def worker_killed_print(self) -> Outcome:
+    def worker_killed_print(self, *, broker_lost: bool = False) -> Outcome:
+        """Kill the worker while a print job's chunks render. With ``broker_lost``
+        the broker goes down with it (SIGKILL, no persistence), so the dead worker's
+        messages are gone and only the sweep can resume the job; otherwise Redis
+        hands them out again after the visibility timeout."""
         from django.db import transaction  # noqa: PLC0415
 
         from delegates.badges.models import BadgePrintJob  # noqa: PLC0415
         from delegates.badges.services import badge_print_job_create  # noqa: PLC0415
 
-        outcome = Outcome("worker_killed_print")
+        outcome = Outcome(f"worker_killed_print{'_broker_lost' if broker_lost else ''}")
         edition = self.editions.get("broker-stopped")
         if edition is None:  # run on its own: print the badges of a small burst
             edition, burst = self._burst("print", n=20)
@@ -1311,6 +1317,9 @@ class Bench:
         )
         self.stack.worker_kill()
         killed_at = time.monotonic()
+        if broker_lost:
+            self.stack.redis_stop(signal.SIGKILL)
+            self.stack.redis_start()
         self.stack.worker_start()
         settle(self.stack, jobs=True)
         db_fresh()
@@ -1497,6 +1506,10 @@ def main() -> None:
             ("duplicate_task", bench.duplicate_task),
             ("worker_killed_send", bench.worker_killed_send),
             ("worker_killed_print", bench.worker_killed_print),
+            (
+                "worker_killed_print_broker_lost",
+                lambda: bench.worker_killed_print(broker_lost=True),
+            ),
             ("database_restarted", bench.database_restarted),
             ("malformed", bench.malformed),
         ]
