@@ -101,6 +101,8 @@ CLIENTS = 6
 DELEGATES = 60
 CAPACITY = 20
 SETTLE_SECONDS = 120
+# Print-job statuses as stored (their names in the model changed over time).
+JOB_RUNNING, JOB_DONE, JOB_FAILED = "running", "done", "failed"
 
 
 # The SMTP sink ------------------------------------------------------------------------
@@ -847,8 +849,8 @@ def settle(
                     jobs
                     and BadgePrintJob.objects.exclude(
                         status__in=[
-                            BadgePrintJob.Status.DONE,
-                            BadgePrintJob.Status.FAILED,
+                            JOB_DONE,
+                            JOB_FAILED,
                         ]
                     ).exists()
                 )
@@ -1292,7 +1294,6 @@ class Bench:
         hands them out again after the visibility timeout."""
         from django.db import transaction  # noqa: PLC0415
 
-        from delegates.badges.models import BadgePrintJob  # noqa: PLC0415
         from delegates.badges.services import badge_print_job_create  # noqa: PLC0415
 
         outcome = Outcome(f"worker_killed_print{'_broker_lost' if broker_lost else ''}")
@@ -1308,7 +1309,7 @@ class Bench:
         def rendering() -> bool:
             db_fresh()
             job.refresh_from_db()
-            return job.status == BadgePrintJob.Status.RUNNING
+            return job.status == JOB_RUNNING
 
         _wait(rendering, 60, "the print job to start")
         # Running: its chunk tasks are out, the first ones rendering now.
@@ -1327,9 +1328,9 @@ class Bench:
         outcome.add(
             job_status=job.status,
             done_after_kill_s=round(time.monotonic() - killed_at, 1),
-            stuck_jobs=int(job.status != BadgePrintJob.Status.DONE),
+            stuck_jobs=int(job.status != JOB_DONE),
         )
-        if job.status != BadgePrintJob.Status.DONE:
+        if job.status != JOB_DONE:
             outcome.notes.append(
                 f"print job {job.pk} left {job.status} with "
                 f"{len(job.chunks_done)}/{job.chunks_total} chunks"

@@ -5,7 +5,10 @@ EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS) come from the environment faults.py sets.
 """
 
 from socex.settings.production import *  # noqa: F403
-from socex.settings.production import CELERY_BROKER_TRANSPORT_OPTIONS
+from socex.settings.production import (
+    CELERY_BEAT_SCHEDULE,
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+)
 
 # Plain HTTP on 127.0.0.1, and no collectstatic run: the clients never fetch assets.
 SECURE_SSL_REDIRECT = False
@@ -26,6 +29,11 @@ OUTBOX_RECORD_RETRY_DELAYS = [0.2, 0.5, 1.0]
 
 # Bulk prints in several chunks, so a killed worker leaves some done and some not.
 BADGE_PRINT_CHUNK_SIZE = 8
+# The badge sweeps' windows (seconds): a badge left pending or rendering, a failed one,
+# a print job without progress.
+BADGE_STALE_AFTER = 10
+BADGE_FAILED_RETRY_AFTER = 20
+BADGE_JOB_STALE_AFTER = 10
 
 # Messages a dead worker had taken come back after visibility_timeout (Redis
 # transport). kombu looks for them every 10th unacked_restore_interval: every 10 s
@@ -35,7 +43,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 20,
     "unacked_restore_interval": 1,
 }
+# The product's sweeps, seconds apart (the daily and six-hourly mailings and purges
+# are left out).
+SWEEP_EVERY = {
+    "outbox-sweep": 1.0,
+    "badge-sweep": 5.0,
+    "badge-print-job-sweep": 2.0,
+}
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "socex.mail.tasks.outbox_sweep", "schedule": 1.0},
-    "badge-sweep": {"task": "delegates.badges.tasks.badge_sweep", "schedule": 5.0},
+    name: {**entry, "schedule": SWEEP_EVERY[name]}
+    for name, entry in CELERY_BEAT_SCHEDULE.items()
+    if name in SWEEP_EVERY
 }
