@@ -1297,7 +1297,7 @@ class Bench:
         from delegates.badges.services import badge_print_job_create  # noqa: PLC0415
 
         outcome = Outcome(f"worker_killed_print{'_broker_lost' if broker_lost else ''}")
-        edition = self.editions.get("broker-stopped")
+        edition = self.editions.get("broker-stopped") or self.editions.get("print")
         if edition is None:  # run on its own: print the badges of a small burst
             edition, burst = self._burst("print", n=20)
             burst.run()
