@@ -1536,10 +1536,10 @@ def main() -> None:
         for key, value in outcome.counted.items():
             totals[key] += value
     print()
-    print(f"{'experiment':<24}" + "".join(f"{k[:12]:>13}" for k in totals))
+    print(f"{'experiment':<34}" + "".join(f"{k[:12]:>13}" for k in totals))
     for outcome in outcomes:
         print(
-            f"{outcome.name:<24}" + "".join(f"{outcome.counted[k]:>13}" for k in totals)
+            f"{outcome.name:<34}" + "".join(f"{outcome.counted[k]:>13}" for k in totals)
         )
     if crashed:
         print(f"crashed (see the traceback above): {', '.join(crashed)}")
