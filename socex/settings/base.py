@@ -99,6 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's database sessions, with cookie values Django never issues treated as no
+# session rather than sent to the database (socex/sessions.py).
+SESSION_ENGINE = "socex.sessions"
+
 AUTH_USER_MODEL = "delegates.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
