@@ -358,3 +358,55 @@ def test_second_step_of_login_says_log_in(client):
     text = client.get(reverse("mfa_authenticate")).content.decode()
     assert "Two-factor authentication" in text
     assert re.findall(r"sign[ -]?in", text, re.I) == []
+
+
+# The organisers' view -------------------------------------------------------------
+
+ADMIN_LIST = "/admin/usersessions/usersession/"
+
+
+def test_admin_searches_sessions_by_email_and_changes_nothing(admin_client):
+    user = UserFactory(email="searched.for@police.uk")
+    browser = Client(HTTP_USER_AGENT="Their browser/1.0")
+    _log_in(browser, user)
+    response = admin_client.get(ADMIN_LIST, {"q": "searched.for"})
+    assert response.status_code == 200
+    assert "Their browser/1.0" in response.content.decode()
+    session = UserSession.objects.get(user=user)
+    change = admin_client.post(
+        f"{ADMIN_LIST}{session.pk}/change/", {"ip": "198.51.100.1"}
+    )
+    assert change.status_code == 403
+    assert UserSession.objects.get(user=user).ip == "127.0.0.1"
+
+
+def test_admin_action_logs_the_selected_sessions_out(admin_client):
+    user = UserFactory()
+    browser = Client(HTTP_USER_AGENT="Their browser/1.0")
+    _log_in(browser, user)
+    session = UserSession.objects.get(user=user)
+    response = admin_client.post(
+        ADMIN_LIST,
+        {"action": "end_sessions", "_selected_action": [session.pk]},
+    )
+    assert response.status_code == 302
+    assert not UserSession.objects.filter(user=user).exists()
+    assert browser.get(ACCOUNT).status_code == 302
+
+
+def test_admin_action_is_refused_without_the_delete_permission(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = StaffFactory(is_superuser=False)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_usersession"))
+    client.force_login(viewer)
+    user = UserFactory()
+    browser = Client(HTTP_USER_AGENT="Their browser/1.0")
+    _log_in(browser, user)
+    session = UserSession.objects.get(user=user)
+    assert client.get(ADMIN_LIST).status_code == 200
+    client.post(
+        ADMIN_LIST, {"action": "end_sessions", "_selected_action": [session.pk]}
+    )
+    assert UserSession.objects.filter(user=user).exists()
+    assert browser.get(ACCOUNT).status_code == 200
