@@ -159,9 +159,7 @@ STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 # (allauth's own middleware writes on every request). Rows of ended or expired
 # sessions are removed as the list is read.
 USERSESSIONS_TRACK_ACTIVITY = True
-USERSESSIONS_TRACK_EVERY_SECONDS = env.int(
-    "USERSESSIONS_TRACK_EVERY_SECONDS", default=60
-)
+USERSESSIONS_TRACK_EVERY_SECONDS = 60
 # Demo data (manage.py load_demo) is for local machines only; production says no.
 DEMO_DATA_ALLOWED = True
 
