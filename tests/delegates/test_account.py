@@ -83,8 +83,20 @@ def test_account_page_shows_addresses_and_links_to_each_change(client):
         "account_change_password",
         "mfa_activate_totp",
         "usersessions_list",
+        "delegates:data_download",
+        "delegates:account_delete",
     ):
         assert f'href="{reverse(name)}"' in content, name
+
+
+@pytest.mark.parametrize(
+    "name", ["delegates:data_download", "delegates:account_delete"]
+)
+def test_data_download_and_account_deletion_ask_for_the_password_first(client, name):
+    client.force_login(UserFactory())
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
 
 
 def test_account_page_lists_only_the_persons_own_addresses(client):
