@@ -1,6 +1,7 @@
 """The account page on My SOCEX and the allauth pages it leads to: email addresses,
 password, second factor, the sessions signed in, and the emails each change sends."""
 
+import json
 import re
 import time
 
@@ -26,6 +27,17 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNT = "/my/account/"
 CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/accounts/confirm-email/[^\s\"<>]+/")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """These tests log in and reauthenticate often from one address: allauth's rate
+    limits (in the cache) must not carry over into them or out of them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _log_in(client: Client, user) -> None:
@@ -422,3 +434,31 @@ def test_admin_action_is_refused_without_the_delete_permission(client):
     )
     assert UserSession.objects.filter(user=user).exists()
     assert browser.get(ACCOUNT).status_code == 200
+
+
+# Privacy --------------------------------------------------------------------------
+
+
+def test_download_my_data_lists_the_sessions_signed_in():
+    user = UserFactory()
+    client = Client(HTTP_USER_AGENT="Laptop browser/1.0")
+    _log_in(client, user)
+    _reauthenticate(client)
+    response = client.get(reverse("delegates:data_download"))
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert [(s["ip"], s["browser"]) for s in data["sessions"]] == [
+        ("127.0.0.1", "Laptop browser/1.0")
+    ]
+
+
+def test_deleting_the_account_removes_its_sessions(client):
+    from delegates.privacy.services import account_erase
+
+    user = UserFactory()
+    phone = Client(HTTP_USER_AGENT="Phone browser/2.0")
+    _log_in(phone, user)
+    assert UserSession.objects.filter(user=user).exists()
+    account_erase(user=user, actor=user)
+    assert not UserSession.objects.filter(user=user).exists()
+    assert phone.get(ACCOUNT).status_code == 302
