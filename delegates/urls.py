@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from socex import converters  # noqa: F401 - registers short_slug and reference
 
-from . import views
+from . import account, views
 
 app_name = "delegates"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile"),
     path("privacy/", include("delegates.privacy.urls")),
+    path("account/", account.account, name="account"),
     path("register/<short_slug:slug>/", views.register, name="register"),
     path(
         "registrations/<reference:reference>/cancel/",

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "socex.usersessions.UserSessionsMiddleware",  # allauth's, throttled
     "socex.middleware.LoginCacheGuardMiddleware",
     "socex.middleware.StaffIdleTimeoutMiddleware",
     "socex.middleware.StaffMFAMiddleware",
@@ -153,6 +155,15 @@ MFA_TOTP_ISSUER = "SOCEX"
 MFA_ADAPTER = "socex.accounts.MFAAdapter"
 # Staff sessions end after this long without a request (socex.middleware).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
+# The sessions signed in (allauth.usersessions, listed on My SOCEX > Account): each
+# signed-in session is recorded with its browser, IP address and when it was last
+# seen, so a person can spot one that is not theirs and log out every other session.
+# allauth records a session at login; socex.usersessions.UserSessionsMiddleware then
+# updates its IP, browser and last seen at most once every this many seconds
+# (allauth's own middleware writes on every request). Rows of ended or expired
+# sessions are removed as the list is read.
+USERSESSIONS_TRACK_ACTIVITY = True
+USERSESSIONS_TRACK_EVERY_SECONDS = 60
 # Demo data (manage.py load_demo) is for local machines only; production says no.
 DEMO_DATA_ALLOWED = True
 

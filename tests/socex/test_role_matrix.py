@@ -62,6 +62,7 @@ ACTIONS = {
     ("mail.outboxemail", "resend"): {"mail.change_outboxemail"},
     ("account.emailaddress", "make_verified"): {"account.change_emailaddress"},
     ("delegates.user", "erase_personal_data"): {"privacy.erase_person"},
+    ("usersessions.usersession", "end_sessions"): {"usersessions.delete_usersession"},
 }
 
 # URL name -> [(method, permissions)]. Admin extras first, then the door pages.
