@@ -152,6 +152,7 @@ def badge_render(*, registration_id: int) -> str:
             render=lambda: rendering.badges_pdf([content]),
             name=name,
             content_hash=digest,
+            qr=badge.qr,  # stored with the file: the first render makes it
         )
         if pdf is None:
             return "failed"
