@@ -222,7 +222,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # data: only on the TOTP set-up page (socex.middleware.DATA_IMAGE_VIEWS);
+        # Bootstrap's inline icons are files in static/vendor/bootstrap/icons/.
+        "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "media-src": [SELF],

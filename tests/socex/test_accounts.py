@@ -231,6 +231,9 @@ def test_staff_enrol_totp_then_reach_the_admin(client, _fresh_cache):
     client.post(response.url, {"password": PASSWORD})
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
+    # The QR code is a data: image: allowed on this page, and only here.
+    assert "img-src 'self' data:" in page["Content-Security-Policy"]
+    assert "data:" not in client.get(reverse("mfa_index"))["Content-Security-Policy"]
     secret = client.session[SECRET_SESSION_KEY]
     assert secret in page.content.decode()
 

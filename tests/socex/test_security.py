@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.cache import cache
@@ -250,11 +251,22 @@ def test_public_pages_send_a_strict_content_security_policy(client, name):
     assert policy["style-src"] == "'self'"
     assert policy["frame-ancestors"] == "'none'"
     assert policy["object-src"] == "'none'"
+    assert policy["img-src"] == "'self'"  # data: only where the TOTP QR needs it
     assert "unsafe" not in response["Content-Security-Policy"]
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     assert "camera=(self)" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
     assert "microphone=()" in response["Permissions-Policy"]
+
+
+def test_stylesheets_draw_no_data_images():
+    """Bootstrap's inline icons are files, so img-src needs no data: on any page."""
+    for path in Path(settings.BASE_DIR, "static").rglob("*.css"):
+        assert "data:" not in path.read_text(), path
+    icons = Path(settings.BASE_DIR, "static/vendor/bootstrap/icons")
+    css = (icons.parent / "bootstrap.min.css").read_text()
+    for icon in icons.glob("*.svg"):
+        assert f'url("icons/{icon.name}")' in css
 
 
 # Rendered to PDF by WeasyPrint, never served to a browser.
