@@ -138,6 +138,10 @@ class Workshop(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        url = reverse("workshops_public:edition", kwargs={"slug": self.edition.slug})
+        return f"{url}#workshop-{self.pk}"
+
 
 class WorkshopRun(models.Model):
     """A workshop held in one block, in one room, for at most ``capacity`` people.

@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from delegates.models import Registration
-from events.models import Edition
+from events.models import Edition, Speaker
 
 from .models import (
     Allocation,
@@ -51,8 +58,18 @@ def registration_is_late(registration: Registration, *, now=None) -> bool:
     return now >= deadline_for(edition) or published_allocation(edition) is not None
 
 
+def _leaders() -> Prefetch:
+    """A workshop's leaders as ``leaders``: named ones first, by name."""
+    return Prefetch(
+        "facilitators",
+        queryset=Speaker.objects.order_by("-may_be_named", "display_name", "pk"),
+        to_attr="leaders",
+    )
+
+
 def blocks_with_runs(edition: Edition) -> list[TimeBlock]:
-    """The edition's blocks, each with ``offered_runs``: runs of published workshops."""
+    """The edition's blocks, each with ``offered_runs``: runs of published workshops
+    (``leaders_attach`` adds the leaders when the page is drawn)."""
     runs = WorkshopRun.objects.filter(workshop__published=True).select_related(
         "workshop", "room"
     )
@@ -69,6 +86,13 @@ def blocks_with_runs(edition: Edition) -> list[TimeBlock]:
     )
 
 
+def leaders_attach(blocks: list[TimeBlock]) -> None:
+    """Give each offered run's workshop its ``leaders`` (one query), for the choose
+    page; a save that redirects never needs them."""
+    workshops = [run.workshop for block in blocks for run in block.offered_runs]
+    prefetch_related_objects(workshops, _leaders())
+
+
 def offered_runs(edition: Edition) -> QuerySet[WorkshopRun]:
     return WorkshopRun.objects.filter(
         workshop__edition=edition, workshop__published=True
@@ -76,11 +100,37 @@ def offered_runs(edition: Edition) -> QuerySet[WorkshopRun]:
 
 
 def published_workshops(edition: Edition) -> QuerySet[Workshop]:
+    """The edition's published workshops in their order, each with its runs (block,
+    session, room, in time order) and its ``leaders``: what the public workshops page
+    and the rank page show, in three queries however many workshops there are."""
     return Workshop.objects.filter(edition=edition, published=True).prefetch_related(
         Prefetch(
             "runs",
-            queryset=WorkshopRun.objects.select_related("block__session", "room"),
+            queryset=WorkshopRun.objects.select_related(
+                "block__session", "room"
+            ).order_by("block__session__starts_at", "id"),
+        ),
+        _leaders(),
+    )
+
+
+def edition_workshop_leaders(edition: Edition) -> list[Speaker]:
+    """The leaders of the edition's published workshops (one query)."""
+    return list(
+        Speaker.objects.filter(workshops__edition=edition, workshops__published=True)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def speaker_workshops(speaker: Speaker, editions: QuerySet[Edition]) -> list[Workshop]:
+    """The published workshops ``speaker`` leads in ``editions`` (one query)."""
+    return list(
+        Workshop.objects.filter(
+            facilitators=speaker, published=True, edition__in=editions
         )
+        .select_related("edition")
+        .order_by("-edition__start_date", "order", "title")
     )
 
 
