@@ -12,11 +12,16 @@ class WorkshopsConfig(AppConfig):
 
         from . import hooks, models, privacy, receivers  # noqa: F401, PLC0415
 
-        # What the public workshops pages show (titles, summaries, leaders, times,
-        # rooms) invalidates the cached public pages when it changes. Seat counts
-        # move through queryset updates, which send no signal: choosing a workshop
-        # does not empty the cache.
-        for model in (models.Workshop, models.WorkshopRun, models.TimeBlock):
+        # A change to what the public workshops pages show (titles, summaries,
+        # leaders, times, rooms, the call for proposals) invalidates the cached
+        # public pages. Seat counts move through queryset updates, which send no
+        # signal: choosing a workshop does not empty the cache.
+        for model in (
+            models.Workshop,
+            models.WorkshopRun,
+            models.TimeBlock,
+            models.WorkshopCall,
+        ):
             uid = f"workshops-version-{model.__name__}"
             post_save.connect(cache.version_bump, sender=model, dispatch_uid=uid)
             post_delete.connect(

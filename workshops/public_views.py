@@ -3,6 +3,7 @@ for staff, as for every edition page)."""
 
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from events import selectors as event_selectors
@@ -25,10 +26,21 @@ def edition_workshops(request, slug: str):
             },
         ),
     )
+    call = selectors.call_for(edition)
+    now = timezone.now()
     response = render(
         request,
         "workshops/edition_workshops.html",
-        {"edition": edition, "workshops": html},
+        {
+            "edition": edition,
+            "workshops": html,
+            "call": call if call and call.is_open(now) else None,
+        },
     )
-    response.cache_timeout = seconds_until_change([edition])
+    # The page changes when the call opens or closes, as well as with the edition.
+    moments = [call.opens_at, call.closes_at] if call else []
+    ahead = [int((m - now).total_seconds()) for m in moments if m > now]
+    response.cache_timeout = max(
+        min([seconds_until_change([edition], now=now), *ahead]), 1
+    )
     return response

@@ -22,9 +22,12 @@ from events.models import Edition, Speaker
 from .models import (
     Allocation,
     ChoiceWindow,
+    ProposalReview,
     TimeBlock,
     Workshop,
+    WorkshopCall,
     WorkshopChoice,
+    WorkshopProposal,
     WorkshopRun,
     WorkshopSettings,
 )
@@ -249,3 +252,69 @@ def choices_count(edition: Edition) -> int:
     return WorkshopChoice.objects.filter(run__workshop__edition=edition).aggregate(
         n=Count("pk")
     )["n"]
+
+
+# Workshop proposals ----------------------------------------------------------------
+
+
+def calls_open(*, now: dt.datetime | None = None) -> list:
+    """The calls for workshop proposals open now, of published editions."""
+    now = now or timezone.now()
+    return list(
+        WorkshopCall.objects.filter(
+            opens_at__lte=now,
+            closes_at__gt=now,
+            edition__status=Edition.Status.PUBLISHED,
+        )
+        .select_related("edition")
+        .order_by("closes_at")
+    )
+
+
+def call_for(edition: Edition) -> WorkshopCall | None:
+    return WorkshopCall.objects.filter(edition=edition).first()
+
+
+def proposals_of(user) -> list:
+    """A person's own proposals, newest first, with their call and edition."""
+    return list(
+        WorkshopProposal.objects.filter(proposer=user).select_related("call__edition")
+    )
+
+
+def proposal_is_editable(proposal, *, now: dt.datetime | None = None) -> bool:
+    return (
+        proposal.status == WorkshopProposal.Status.SUBMITTED
+        and proposal.call.is_open(now)
+    )
+
+
+@dataclass
+class ProposalScores:
+    """What one staff member may see of a proposal's reviews."""
+
+    own: ProposalReview | None
+    others: list  # other reviewers' reviews, empty until ``own`` exists (or deciders)
+    count: int
+    average: float | None  # for deciders and for reviewers who have scored
+    visible: bool  # whether ``others`` and ``average`` are shown
+
+
+def proposal_scores(proposal, *, user) -> ProposalScores:
+    """Blind review: a reviewer sees the others' scores and the average only once
+    they have scored; an organiser who decides sees them all along."""
+    reviews = list(
+        ProposalReview.objects.filter(proposal=proposal).select_related("reviewer")
+    )
+    own = next((r for r in reviews if r.reviewer_id == user.pk), None)
+    visible = own is not None or user.has_perm("workshops.decide_proposal")
+    average = (
+        round(sum(r.score for r in reviews) / len(reviews), 2) if reviews else None
+    )
+    return ProposalScores(
+        own=own,
+        others=[r for r in reviews if r is not own] if visible else [],
+        count=len(reviews),
+        average=average if visible else None,
+        visible=visible,
+    )
