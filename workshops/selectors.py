@@ -106,14 +106,19 @@ def published_workshops(edition: Edition) -> QuerySet[Workshop]:
     """The edition's published workshops in their order, each with its runs (block,
     session, room, in time order) and its ``leaders``: what the public workshops page
     and the rank page show, in three queries however many workshops there are."""
-    return Workshop.objects.filter(edition=edition, published=True).prefetch_related(
-        Prefetch(
-            "runs",
-            queryset=WorkshopRun.objects.select_related(
-                "block__session", "room"
-            ).order_by("block__session__starts_at", "id"),
-        ),
-        _leaders(),
+    return (
+        Workshop.objects.filter(edition=edition, published=True)
+        # The edition once more, so each workshop's URL needs no query of its own.
+        .select_related("edition")
+        .prefetch_related(
+            Prefetch(
+                "runs",
+                queryset=WorkshopRun.objects.select_related(
+                    "block__session", "room"
+                ).order_by("block__session__starts_at", "id"),
+            ),
+            _leaders(),
+        )
     )
 
 

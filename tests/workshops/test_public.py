@@ -4,6 +4,8 @@ show each workshop's summary and leaders)."""
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories.delegates import RegistrationFactory
@@ -186,3 +188,27 @@ def test_rank_page_shows_each_workshops_summary_and_leaders(client):
 
     assert "END-OF-SUMMARY" in html  # the whole summary, not a teaser
     assert "Lee Grant" in html
+
+
+def _uncached_queries(client, url) -> int:
+    caches["pages"].clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_edition_page_queries_do_not_grow_with_its_workshops(client):
+    edition = EditionFactory()
+    workshops_with_leaders(edition, count=1)
+    pages = [
+        edition.get_absolute_url(),
+        reverse("events:speakers", args=[edition.slug]),
+        workshops_url(edition),
+    ]
+    with_one = [_uncached_queries(client, url) for url in pages]
+
+    workshops_with_leaders(edition, count=11, leaders=3)
+    with_many = [_uncached_queries(client, url) for url in pages]
+
+    assert with_many == with_one
+    assert page(client, edition.get_absolute_url()).count("#workshop-") == 12
