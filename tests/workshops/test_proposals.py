@@ -13,10 +13,15 @@ from events.models import Edition, Speaker
 from socex.roles.definitions import ORGANISER, REVIEWER
 from tests.factories.accounts import UserFactory
 from tests.factories.delegates import ProfileFactory
-from tests.factories.events import SpeakerFactory
+from tests.factories.events import EditionFactory, SpeakerFactory
 from tests.factories.workshops import WorkshopCallFactory, WorkshopProposalFactory
 from workshops import services
-from workshops.models import ProposalReview, Workshop, WorkshopProposal
+from workshops.models import (
+    ProposalReview,
+    Workshop,
+    WorkshopCall,
+    WorkshopProposal,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -441,3 +446,38 @@ def test_reviewer_is_not_offered_accept(client, call):
     proposal.refresh_from_db()
     assert proposal.status == WorkshopProposal.Status.SUBMITTED
     assert not Workshop.objects.exists()
+
+
+def test_call_closing_before_it_opens_is_refused_with_a_message():
+    call = WorkshopCallFactory.build(
+        edition=WorkshopCallFactory().edition,
+        opens_at=timezone.now(),
+        closes_at=timezone.now() - dt.timedelta(days=1),
+    )
+
+    with pytest.raises(ValidationError) as error:
+        call.full_clean(validate_unique=False)
+    assert error.value.message_dict["closes_at"] == [
+        "The call must close after it opens."
+    ]
+
+
+def test_call_admin_refuses_a_call_closing_before_it_opens(client):
+    edition = EditionFactory()
+    client.force_login(staff_in(ORGANISER))
+
+    response = client.post(
+        reverse("admin:workshops_workshopcall_add"),
+        {
+            "edition": edition.pk,
+            "opens_at_0": "2027-01-10",
+            "opens_at_1": "09:00",
+            "closes_at_0": "2027-01-01",
+            "closes_at_1": "09:00",
+            "guidance": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The call must close after it opens." in response.content.decode()
+    assert not WorkshopCall.objects.exists()
