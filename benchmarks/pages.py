@@ -4,8 +4,9 @@ Run: ``.venv/bin/python benchmarks/pages.py [--requests 300]`` with DATABASE_URL
 pointing at PostgreSQL (default postgres://postgres@127.0.0.1:5432/socex; the
 benchmark creates and drops its own database ``bench_pages_<pid>`` there).
 
-Builds one published edition with 60 sessions, 30 speakers and 10 partners, then
-times anonymous GETs through Django's test client:
+Builds one published edition with 60 sessions, 30 speakers, 10 partners and eight
+published workshops (two leaders each, accepted titles and summaries), then times
+anonymous GETs through Django's test client:
 
 - baseline: a page that extends ``base.html`` with no content of its own;
 - edition (warm): the edition page as every anonymous visitor gets it once the
@@ -13,8 +14,12 @@ times anonymous GETs through Django's test client:
 - edition (cold): the same with the cache emptied before each request (the first
   visitor after a change).
 
-Prints a table, then ``RESULT page=edition sessions=60 queries=<n> median_ms=<t>
-baseline_ms=<b> ratio=<t/b>`` (warm edition page against the baseline).
+Prints a table, then ``RESULT page=edition sessions=60 workshops=8 queries=<n>
+queries_uncached=<u> queries_uncached_16=<u16> queries_workshops_page=<w>
+queries_workshops_page_16=<w16> median_ms=<t> baseline_ms=<b> ratio=<t/b>``: the
+warm edition page against the baseline, with the query counts of the cached and the
+uncached edition page, and of the uncached workshops page, at eight workshops and
+again after eight more are added (the counts must not grow with the workshops).
 """
 
 import argparse
@@ -92,8 +97,11 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         from tests.factories.events import edition_with_programme
+        from tests.factories.workshops import workshops_with_leaders
 
         edition = edition_with_programme(sessions=60, speakers=30, partners=10)
+        workshops_with_leaders(edition, count=8, leaders=2)
+        workshops_page = f"{edition.get_absolute_url()}workshops/"
         cache.clear()
         client = Client()
         pages = {
@@ -120,6 +128,14 @@ def main() -> None:
         }
         cache.clear()
         queries["edition (cold)"] = _queries(client, pages["edition"])
+        cache.clear()
+        queries_workshops = _queries(client, workshops_page)
+        # Eight more workshops: the uncached counts must stay where they were.
+        workshops_with_leaders(edition, count=8, leaders=2)
+        cache.clear()
+        queries_uncached_16 = _queries(client, pages["edition"])
+        cache.clear()
+        queries_workshops_16 = _queries(client, workshops_page)
         for name, timings in samples.items():
             median = statistics.median(timings)
             p95 = statistics.quantiles(timings, n=20)[-1]
@@ -134,7 +150,17 @@ def main() -> None:
         median = results["edition (warm)"]
         baseline = results["baseline"]
         print(
-            f"RESULT page=edition sessions=60 queries={queries['edition (warm)']} "
+            f"uncached queries at 16 workshops: edition {queries_uncached_16}, "
+            f"workshops page {queries_workshops_16} (at 8: "
+            f"{queries['edition (cold)']}, {queries_workshops})"
+        )
+        print(
+            f"RESULT page=edition sessions=60 workshops=8 "
+            f"queries={queries['edition (warm)']} "
+            f"queries_uncached={queries['edition (cold)']} "
+            f"queries_uncached_16={queries_uncached_16} "
+            f"queries_workshops_page={queries_workshops} "
+            f"queries_workshops_page_16={queries_workshops_16} "
             f"median_ms={median:.2f} baseline_ms={baseline:.2f} "
             f"ratio={median / baseline:.2f}"
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
+from events.storage import PHOTOS_UNDER, speaker_photo_storage
 from socex.images import ImageUploadField
 
 MONTHS = [
@@ -215,7 +216,10 @@ class Speaker(models.Model):
     role = models.CharField(max_length=150, blank=True)
     organisation = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True)
-    photo = ImageUploadField(upload_to="speakers/", blank=True)
+    # Private, served by events.views.speaker_photo: never for an unnamed speaker.
+    photo = ImageUploadField(
+        upload_to=PHOTOS_UNDER, storage=speaker_photo_storage, blank=True
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from events.models import (
     AgendaSession,
@@ -15,6 +16,12 @@ from events.models import (
     SessionSpeaker,
     Speaker,
     Venue,
+)
+from events.signals import (
+    collect_edition_links,
+    collect_edition_programme,
+    collect_edition_speakers,
+    collect_speaker_appearances,
 )
 
 PUBLIC_STATUSES = (Edition.Status.PUBLISHED, Edition.Status.ARCHIVED)
@@ -91,13 +98,42 @@ def agenda_days(*, sessions: list[AgendaSession]) -> list[Day]:
     return days
 
 
-def speakers_for(*, sessions: list[AgendaSession]) -> list[Speaker]:
-    """The distinct speakers of these sessions, named ones first by name, with the
-    unnamed ("to be confirmed") last."""
+def _answers(signal, **kwargs) -> list:
+    """Every receiver's list of answers to a hook, in one list."""
+    return [
+        item
+        for _receiver, items in signal.send(sender=Edition, **kwargs)
+        for item in items
+    ]
+
+
+def edition_links(*, edition: Edition) -> list[dict]:
+    """The extra tabs of an edition's public pages (e.g. its workshops), no query."""
+    return _answers(collect_edition_links, edition=edition)
+
+
+def edition_programme_sections(*, edition: Edition) -> list[SafeString]:
+    """The HTML sections other apps add to the edition page (e.g. its workshops)."""
+    # bandit: the receivers return their own autoescaping templates' output.
+    return [
+        mark_safe(html)  # noqa: S308 # nosec B308 B703
+        for html in _answers(collect_edition_programme, edition=edition)
+    ]
+
+
+def speakers_for(
+    *, sessions: list[AgendaSession], edition: Edition | None = None
+) -> list[Speaker]:
+    """The distinct speakers of these sessions (and, given ``edition``, those other
+    apps add, such as workshop leaders), named ones first by name, with the unnamed
+    ("to be confirmed") last."""
     seen = {}
     for session in sessions:
         for link in session.speaker_links:
             seen.setdefault(link.speaker_id, link.speaker)
+    if edition is not None:
+        for speaker in _answers(collect_edition_speakers, edition=edition):
+            seen.setdefault(speaker.pk, speaker)
     return sorted(
         seen.values(), key=lambda s: (not s.may_be_named, s.display_name.lower())
     )
@@ -152,8 +188,11 @@ def venue_get(*, slug: str, user=None) -> Venue:
     return venue
 
 
-def speaker_get(*, slug: str, user=None) -> tuple[Speaker, list[AgendaSession]]:
-    """A named speaker and their sessions in visible editions, or 404.
+def speaker_get(
+    *, slug: str, user=None
+) -> tuple[Speaker, list[AgendaSession], list[dict]]:
+    """A named speaker, their sessions in visible editions and what else they lead
+    there (workshops, from ``collect_speaker_appearances``), or 404.
 
     A speaker who may not be named has no public page (the slug would name them).
     """
@@ -167,6 +206,26 @@ def speaker_get(*, slug: str, user=None) -> tuple[Speaker, list[AgendaSession]]:
         .select_related("edition", "room")
         .order_by("-starts_at")
     )
-    if not sessions and not staff:
+    appearances = _answers(
+        collect_speaker_appearances, speaker=speaker, editions=visible
+    )
+    if not sessions and not appearances and not staff:
         raise Http404("No such speaker")
-    return speaker, sessions
+    return speaker, sessions, appearances
+
+
+def speaker_photo_get(*, name: str, user=None) -> Speaker:
+    """The speaker whose photo is stored as ``name``, if the user may see it: anyone
+    for a speaker who may be named, only staff who may view speakers and the speaker
+    themself otherwise; else 404 (the same answer as a photo that does not exist)."""
+    speaker = Speaker.objects.filter(photo=name).exclude(photo="").first()
+    if speaker is None:
+        raise Http404("No such photo")
+    if speaker.may_be_named:
+        return speaker
+    if user is not None and user.is_active:
+        if user.is_staff and user.has_perm("events.view_speaker"):
+            return speaker
+        if speaker.user_id is not None and speaker.user_id == user.pk:
+            return speaker
+    raise Http404("No such photo")

@@ -12,3 +12,27 @@ from django.dispatch import Signal
 
 edition_duplicated = Signal()
 edition_capacity_changed = Signal()
+
+# Hooks: signals whose receivers return their part of a public page, so events shows
+# what a higher app holds (the workshops) without importing it. Each is asked through
+# a selector in ``events.selectors`` that gathers the answers.
+
+# ``collect_edition_links``: sent with ``edition`` for the tabs of an edition's public
+# pages; each receiver returns a list of ``{"label", "url"}`` and runs no query (the
+# tabs are drawn on every request).
+collect_edition_links = Signal()
+
+# ``collect_edition_programme``: sent with ``edition`` when the edition page's
+# programme is rendered (once per data version, into the cached fragment); each
+# receiver returns a list of HTML sections, in a fixed number of queries.
+collect_edition_programme = Signal()
+
+# ``collect_edition_speakers``: sent with ``edition``; each receiver returns the
+# speakers the edition shows beyond its agenda sessions (workshop leaders), in a
+# fixed number of queries.
+collect_edition_speakers = Signal()
+
+# ``collect_speaker_appearances``: sent with ``speaker`` and ``editions`` (the
+# editions the visitor may see); each receiver returns a list of
+# ``{"title", "url", "edition", "starts_at"}`` for the speaker's public page.
+collect_speaker_appearances = Signal()

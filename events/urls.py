@@ -1,6 +1,6 @@
 from django.urls import path
 
-from socex import converters  # noqa: F401 - registers short_slug and reference
+from socex import converters  # noqa: F401 - registers the converters
 
 from . import views
 
@@ -24,4 +24,9 @@ urlpatterns = [
     ),
     path("venues/<short_slug:slug>/", views.venue_detail, name="venue"),
     path("speakers/<short_slug:slug>/", views.speaker_detail, name="speaker"),
+    path(
+        "speakers/photos/<file_name:name>",
+        views.speaker_photo,
+        name="speaker_photo",
+    ),
 ]

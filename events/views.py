@@ -1,6 +1,8 @@
 """Public pages of the conferences. Drafts are 404 except for staff (preview)."""
 
-from django.http import Http404, HttpResponse
+import mimetypes
+
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -10,6 +12,7 @@ from events import selectors
 from events.cache import anonymous_page_cache, fragment, seconds_until_change
 from events.ics import calendar_bytes
 from events.models import Edition, Series
+from events.storage import PHOTOS_UNDER
 
 
 @require_safe
@@ -50,9 +53,19 @@ def _programme(edition) -> dict:
     return {
         "edition": edition,
         "days": selectors.agenda_days(sessions=sessions),
-        "speakers": selectors.speakers_for(sessions=sessions),
+        "speakers": selectors.speakers_for(sessions=sessions, edition=edition),
         "partners": selectors.partners_for(edition=edition),
     }
+
+
+def _edition_programme(edition) -> str:
+    return render_to_string(
+        "events/_edition_programme.html",
+        {
+            **_programme(edition),
+            "sections": selectors.edition_programme_sections(edition=edition),
+        },
+    )
 
 
 @require_safe
@@ -61,7 +74,7 @@ def edition_detail(request, slug: str):
     edition = selectors.edition_get(slug=slug, user=request.user)
     programme = fragment(
         f"edition:{edition.pk}",
-        lambda: render_to_string("events/_edition_programme.html", _programme(edition)),
+        lambda: _edition_programme(edition),
     )
     response = render(
         request,
@@ -146,9 +159,25 @@ def venue_detail(request, slug: str):
 @require_safe
 @anonymous_page_cache
 def speaker_detail(request, slug: str):
-    speaker, sessions = selectors.speaker_get(slug=slug, user=request.user)
+    speaker, sessions, appearances = selectors.speaker_get(slug=slug, user=request.user)
     return render(
         request,
         "events/speaker_detail.html",
-        {"speaker": speaker, "sessions": sessions},
+        {"speaker": speaker, "sessions": sessions, "appearances": appearances},
     )
+
+
+@require_safe
+def speaker_photo(request, name: str):
+    """A speaker's photo, from private storage: 404 for a speaker who may not be
+    named unless the viewer is staff who may view speakers, or the speaker."""
+    speaker = selectors.speaker_photo_get(name=PHOTOS_UNDER + name, user=request.user)
+    try:
+        handle = speaker.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404("No such photo") from None
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    # Never kept by a shared cache: the speaker may be unnamed tomorrow.
+    response["Cache-Control"] = "private, max-age=300"
+    return response

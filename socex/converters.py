@@ -37,5 +37,13 @@ class ReferenceConverter(_RegexConverter):
     regex = rf"[-A-Za-z0-9]{{1,{REFERENCE_MAX_LENGTH}}}"
 
 
+class FileNameConverter(_RegexConverter):
+    """A stored file's own name (no folder): ASCII letters, digits, ``-``, ``_`` and
+    one dot before a short extension, e.g. ``3f2a….jpg``."""
+
+    regex = r"[-a-zA-Z0-9_]{1,100}\.[a-z0-9]{1,5}"
+
+
 register_converter(SlugConverter, "short_slug")
+register_converter(FileNameConverter, "file_name")
 register_converter(ReferenceConverter, "reference")

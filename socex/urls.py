@@ -52,5 +52,6 @@ urlpatterns = [
     # Public uploads only (speaker photos, partner logos): private files live elsewhere
     # (socex/storage.py). At scale, let the web server in front serve MEDIA_ROOT.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("", include("workshops.public_urls")),
     path("", include("events.urls")),
 ]

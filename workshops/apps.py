@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class WorkshopsConfig(AppConfig):
@@ -7,4 +8,27 @@ class WorkshopsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connecting receivers needs the models, which load after the app registry.
-        from . import hooks, privacy, receivers  # noqa: F401, PLC0415
+        from events import cache  # noqa: PLC0415
+
+        from . import hooks, models, privacy, receivers  # noqa: F401, PLC0415
+
+        # A change to what the public workshops pages show (titles, summaries,
+        # leaders, times, rooms, the call for proposals) invalidates the cached
+        # public pages. Seat counts move through queryset updates, which send no
+        # signal: choosing a workshop does not empty the cache.
+        for model in (
+            models.Workshop,
+            models.WorkshopRun,
+            models.TimeBlock,
+            models.WorkshopCall,
+        ):
+            uid = f"workshops-version-{model.__name__}"
+            post_save.connect(cache.version_bump, sender=model, dispatch_uid=uid)
+            post_delete.connect(
+                cache.version_bump, sender=model, dispatch_uid=uid + "-delete"
+            )
+        m2m_changed.connect(
+            cache.version_bump,
+            sender=models.Workshop.facilitators.through,
+            dispatch_uid="workshops-version-facilitators",
+        )

@@ -17,6 +17,7 @@ from events.demo import WORKSHOP_THEMES
 from events.models import AgendaSession, Edition, Room, Speaker
 from socex.demo import DEMO_ACCOUNTS
 
+from . import demo_proposals
 from .models import (
     TimeBlock,
     Workshop,
@@ -195,3 +196,4 @@ def load(*, stdout) -> None:
                 f"{slug}: {len(runs)} workshop runs (ranked mode), "
                 f"{added} preferences added."
             )
+    demo_proposals.load(stdout=stdout)

@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import TimeBlock, Workshop, WorkshopRun
+from .models import TimeBlock, Workshop, WorkshopProposal, WorkshopRun
+from .services.proposals import co_leaders_parse, co_leaders_text
 
 
 def block_field_name(block: TimeBlock) -> str:
@@ -137,3 +138,60 @@ class MoveForm(forms.Form):
         self.fields["to_run"].queryset = WorkshopRun.objects.filter(
             workshop__edition=edition
         ).select_related("workshop", "block__session")
+
+
+class ProposalForm(forms.ModelForm):
+    """A workshop proposal; co-leaders are typed one a line."""
+
+    co_leaders_text = forms.CharField(
+        label=_("Co-leaders"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Anyone leading it with you, one a line as “Name <email>”. Leave empty "
+            "if you lead it alone."
+        ),
+    )
+
+    class Meta:
+        model = WorkshopProposal
+        fields = ["title", "summary", "audience", "format"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 6})}
+        labels = {
+            "title": _("Title"),
+            "summary": _("Summary"),
+            "audience": _("Audience"),
+            "format": _("Format"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["co_leaders_text"].initial = co_leaders_text(
+                self.instance.co_leaders
+            )
+
+    def clean_co_leaders_text(self) -> list[dict]:
+        return co_leaders_parse(self.cleaned_data["co_leaders_text"])
+
+    def proposal_fields(self) -> dict:
+        """The cleaned values, as the services take them."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["co_leaders"] = self.cleaned_data["co_leaders_text"]
+        return data
+
+
+class ReviewForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Score"),
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("1 is weak, 5 is excellent."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

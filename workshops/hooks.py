@@ -1,12 +1,22 @@
-"""How workshops answers the hooks delegates defines (``delegates.signals``), so
-delegates shows workshop content without importing this app. Connected in
+"""How workshops answers the hooks delegates and events define
+(``delegates.signals``, ``events.signals``), so they show workshop content without
+importing this app. Connected in
 ``WorkshopsConfig.ready()``."""
 
 from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from delegates.signals import collect_badge_workshops, collect_dashboard_panels
+from events.signals import (
+    collect_edition_links,
+    collect_edition_programme,
+    collect_edition_speakers,
+    collect_speaker_appearances,
+)
 
+from . import selectors
 from .models import WorkshopChoice
 
 
@@ -43,3 +53,48 @@ def dashboard_panels(sender, request, registrations, **kwargs) -> dict[int, str]
         )
         for registration in registrations
     }
+
+
+@receiver(collect_edition_links, dispatch_uid="workshops_edition_links")
+def edition_links(sender, edition, **kwargs) -> list[dict]:
+    """The "Workshops" tab of every edition's public pages (no query)."""
+    return [
+        {
+            "label": _("Workshops"),
+            "url": reverse("workshops_public:edition", kwargs={"slug": edition.slug}),
+        }
+    ]
+
+
+@receiver(collect_edition_programme, dispatch_uid="workshops_edition_programme")
+def edition_programme(sender, edition, **kwargs) -> list[str]:
+    """The workshops section of the edition page (three queries, any number)."""
+    workshops = list(selectors.published_workshops(edition))
+    if not workshops:
+        return []
+    return [
+        render_to_string(
+            "workshops/_edition_section.html",
+            {"edition": edition, "workshops": workshops},
+        )
+    ]
+
+
+@receiver(collect_edition_speakers, dispatch_uid="workshops_edition_speakers")
+def edition_speakers(sender, edition, **kwargs) -> list:
+    """The leaders of the edition's published workshops, for its speakers page."""
+    return selectors.edition_workshop_leaders(edition)
+
+
+@receiver(collect_speaker_appearances, dispatch_uid="workshops_speaker_appearances")
+def speaker_appearances(sender, speaker, editions, **kwargs) -> list[dict]:
+    """The published workshops a speaker leads, for their public page."""
+    return [
+        {
+            "title": workshop.title,
+            "url": workshop.get_absolute_url(),
+            "edition": workshop.edition,
+            "starts_at": None,
+        }
+        for workshop in selectors.speaker_workshops(speaker, editions)
+    ]

@@ -5,19 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from delegates.models import Registration
-from events.models import Edition
+from events.models import Edition, Speaker
 
 from .models import (
     Allocation,
     ChoiceWindow,
+    ProposalReview,
     TimeBlock,
     Workshop,
+    WorkshopCall,
     WorkshopChoice,
+    WorkshopProposal,
     WorkshopRun,
     WorkshopSettings,
 )
@@ -51,8 +61,18 @@ def registration_is_late(registration: Registration, *, now=None) -> bool:
     return now >= deadline_for(edition) or published_allocation(edition) is not None
 
 
+def _leaders() -> Prefetch:
+    """A workshop's leaders as ``leaders``: named ones first, by name."""
+    return Prefetch(
+        "facilitators",
+        queryset=Speaker.objects.order_by("-may_be_named", "display_name", "pk"),
+        to_attr="leaders",
+    )
+
+
 def blocks_with_runs(edition: Edition) -> list[TimeBlock]:
-    """The edition's blocks, each with ``offered_runs``: runs of published workshops."""
+    """The edition's blocks, each with ``offered_runs``: runs of published workshops
+    (``leaders_attach`` adds the leaders when the page is drawn)."""
     runs = WorkshopRun.objects.filter(workshop__published=True).select_related(
         "workshop", "room"
     )
@@ -69,6 +89,13 @@ def blocks_with_runs(edition: Edition) -> list[TimeBlock]:
     )
 
 
+def leaders_attach(blocks: list[TimeBlock]) -> None:
+    """Give each offered run's workshop its ``leaders`` (one query), for the choose
+    page; a save that redirects never needs them."""
+    workshops = [run.workshop for block in blocks for run in block.offered_runs]
+    prefetch_related_objects(workshops, _leaders())
+
+
 def offered_runs(edition: Edition) -> QuerySet[WorkshopRun]:
     return WorkshopRun.objects.filter(
         workshop__edition=edition, workshop__published=True
@@ -76,11 +103,42 @@ def offered_runs(edition: Edition) -> QuerySet[WorkshopRun]:
 
 
 def published_workshops(edition: Edition) -> QuerySet[Workshop]:
-    return Workshop.objects.filter(edition=edition, published=True).prefetch_related(
-        Prefetch(
-            "runs",
-            queryset=WorkshopRun.objects.select_related("block__session", "room"),
+    """The edition's published workshops in their order, each with its runs (block,
+    session, room, in time order) and its ``leaders``: what the public workshops page
+    and the rank page show, in three queries however many workshops there are."""
+    return (
+        Workshop.objects.filter(edition=edition, published=True)
+        # The edition once more, so each workshop's URL needs no query of its own.
+        .select_related("edition")
+        .prefetch_related(
+            Prefetch(
+                "runs",
+                queryset=WorkshopRun.objects.select_related(
+                    "block__session", "room"
+                ).order_by("block__session__starts_at", "id"),
+            ),
+            _leaders(),
         )
+    )
+
+
+def edition_workshop_leaders(edition: Edition) -> list[Speaker]:
+    """The leaders of the edition's published workshops (one query)."""
+    return list(
+        Speaker.objects.filter(workshops__edition=edition, workshops__published=True)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def speaker_workshops(speaker: Speaker, editions: QuerySet[Edition]) -> list[Workshop]:
+    """The published workshops ``speaker`` leads in ``editions`` (one query)."""
+    return list(
+        Workshop.objects.filter(
+            facilitators=speaker, published=True, edition__in=editions
+        )
+        .select_related("edition")
+        .order_by("-edition__start_date", "order", "title")
     )
 
 
@@ -199,3 +257,69 @@ def choices_count(edition: Edition) -> int:
     return WorkshopChoice.objects.filter(run__workshop__edition=edition).aggregate(
         n=Count("pk")
     )["n"]
+
+
+# Workshop proposals ----------------------------------------------------------------
+
+
+def calls_open(*, now: dt.datetime | None = None) -> list:
+    """The calls for workshop proposals open now, of published editions."""
+    now = now or timezone.now()
+    return list(
+        WorkshopCall.objects.filter(
+            opens_at__lte=now,
+            closes_at__gt=now,
+            edition__status=Edition.Status.PUBLISHED,
+        )
+        .select_related("edition")
+        .order_by("closes_at")
+    )
+
+
+def call_for(edition: Edition) -> WorkshopCall | None:
+    return WorkshopCall.objects.filter(edition=edition).first()
+
+
+def proposals_of(user) -> list:
+    """A person's own proposals, newest first, with their call and edition."""
+    return list(
+        WorkshopProposal.objects.filter(proposer=user).select_related("call__edition")
+    )
+
+
+def proposal_is_editable(proposal, *, now: dt.datetime | None = None) -> bool:
+    return (
+        proposal.status == WorkshopProposal.Status.SUBMITTED
+        and proposal.call.is_open(now)
+    )
+
+
+@dataclass
+class ProposalScores:
+    """What one staff member may see of a proposal's reviews."""
+
+    own: ProposalReview | None
+    others: list  # other reviewers' reviews, empty until ``own`` exists (or deciders)
+    count: int
+    average: float | None  # for deciders and for reviewers who have scored
+    visible: bool  # whether ``others`` and ``average`` are shown
+
+
+def proposal_scores(proposal, *, user) -> ProposalScores:
+    """Blind review: a reviewer sees the others' scores and the average only once
+    they have scored; an organiser who decides sees them all along."""
+    reviews = list(
+        ProposalReview.objects.filter(proposal=proposal).select_related("reviewer")
+    )
+    own = next((r for r in reviews if r.reviewer_id == user.pk), None)
+    visible = own is not None or user.has_perm("workshops.decide_proposal")
+    average = (
+        round(sum(r.score for r in reviews) / len(reviews), 2) if reviews else None
+    )
+    return ProposalScores(
+        own=own,
+        others=[r for r in reviews if r is not own] if visible else [],
+        count=len(reviews),
+        average=average if visible else None,
+        visible=visible,
+    )

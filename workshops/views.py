@@ -76,6 +76,7 @@ def choose(request, reference: str):
         else:
             status = 400
         form.current = {c.run_id for c in selectors.registration_choices(registration)}
+    selectors.leaders_attach(form.blocks)
     return render(
         request,
         "workshops/choose.html",

@@ -1,7 +1,15 @@
 from django import template
 from django.utils.formats import date_format
 
+from events import selectors
+
 register = template.Library()
+
+
+@register.simple_tag
+def edition_links(edition) -> list[dict]:
+    """The tabs other apps add to an edition's pages (no query)."""
+    return selectors.edition_links(edition=edition)
 
 
 @register.filter

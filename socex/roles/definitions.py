@@ -85,7 +85,8 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
                 "editionpartner",
             ),
             *_crud("workshops", "workshop", "workshoprun", "timeblock"),
-            *_crud("workshops", "workshopsettings"),
+            *_crud("workshops", "workshopsettings", "workshopcall"),
+            "workshops.view_workshopproposal",
             *_view(
                 "workshops",
                 "workshopchoice",
@@ -100,12 +101,16 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
             "delegates.change_badgesettings",
             "delegates.view_badgesettings",
         ),
-        # Reads speakers, sessions and workshop proposals to score them; nothing else.
+        # Reads speakers, sessions and workshop proposals and scores the proposals
+        # (blind until they have scored); accepting one is an organiser's.
         REVIEWER: (
             "events.view_speaker",
             "events.view_agendasession",
             "events.view_sessionspeaker",
             "workshops.view_workshop",
+            "workshops.view_workshopcall",
+            "workshops.view_workshopproposal",
+            "workshops.review_proposal",
         ),
         # The door pages of current editions and nothing more.
         CHECK_IN: ("delegates.check_in",),

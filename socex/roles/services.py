@@ -26,24 +26,29 @@ def _ensure_permissions(*, apps, using: str) -> None:
             app_config.models_module = models_module
 
 
-def resolve_role(patterns, available: set[str]) -> set[str]:
+def resolve_role(patterns, available: set[str], *, strict: bool = True) -> set[str]:
     """The permissions of ``available`` (``app_label.codename``) that ``patterns``
     name. A name or a pattern that matches nothing is a mistake in the definitions:
-    raise, rather than give a role less (or silently more) than written."""
+    raise, rather than give a role less (or silently more) than written. Not
+    ``strict`` (the roles' own data migration, which runs before later migrations
+    have made their models), what does not exist yet is left for the sync after
+    ``migrate``, which is strict."""
     chosen: set[str] = set()
     for pattern in patterns:
         if "*" in pattern:
             matched = {name for name in available if fnmatchcase(name, pattern)}
         else:
             matched = {pattern} & available
-        if not matched:
+        if not matched and strict:
             raise ImproperlyConfigured(f"Staff roles: no permission matches {pattern}")
         chosen |= matched
     return chosen - NEVER_IN_A_ROLE
 
 
 @transaction.atomic
-def roles_sync(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+def roles_sync(
+    *, apps=global_apps, using: str = DEFAULT_DB_ALIAS, strict: bool = True
+) -> dict[str, int]:
     """Create each role's group and give it exactly the permissions its definition
     names (adding what is missing, removing what was added by hand). Groups that are
     not roles are left alone. Safe to run again. Returns the count per role."""
@@ -58,7 +63,7 @@ def roles_sync(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, 
     }
     counts = {}
     for role, patterns in ROLES.items():
-        chosen = resolve_role(patterns, set(by_name))
+        chosen = resolve_role(patterns, set(by_name), strict=strict)
         group, _created = Group.objects.using(using).get_or_create(name=role)
         group.permissions.set(sorted(by_name[name] for name in chosen))
         counts[role] = len(chosen)

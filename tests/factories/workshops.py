@@ -4,9 +4,17 @@ import factory
 from django.utils import timezone
 
 from events.models import AgendaSession
-from workshops.models import TimeBlock, Workshop, WorkshopRun, WorkshopSettings
+from workshops.models import (
+    TimeBlock,
+    Workshop,
+    WorkshopCall,
+    WorkshopProposal,
+    WorkshopRun,
+    WorkshopSettings,
+)
 
-from .events import AgendaSessionFactory, EditionFactory, RoomFactory
+from .accounts import UserFactory
+from .events import AgendaSessionFactory, EditionFactory, RoomFactory, SpeakerFactory
 
 
 class WorkshopSettingsFactory(factory.django.DjangoModelFactory):
@@ -107,3 +115,44 @@ def close_ranking(edition) -> None:
     type(edition).objects.filter(pk=edition.pk).update(
         workshop_selection_closes_at=edition.workshop_selection_closes_at
     )
+
+
+class WorkshopCallFactory(factory.django.DjangoModelFactory):
+    """A call for workshop proposals open now, for a fortnight."""
+
+    class Meta:
+        model = WorkshopCall
+
+    edition = factory.SubFactory(EditionFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+    guidance = "Practical sessions run by practitioners."
+
+
+class WorkshopProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkshopProposal
+
+    call = factory.SubFactory(WorkshopCallFactory)
+    proposer = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Proposal {n}: following the money")
+    summary = "Tracing criminal finances from the first suspicious report."
+    audience = "Financial investigators"
+    format = WorkshopProposal.Format.CASE_STUDY
+
+
+def workshops_with_leaders(edition, *, count: int, leaders: int = 2) -> list:
+    """``count`` published workshops of ``edition``, each with one run in its own
+    block and ``leaders`` named leaders."""
+    workshops = []
+    for index in range(count):
+        workshop = WorkshopFactory(
+            edition=edition, summary=f"Accepted summary of workshop {index}."
+        )
+        workshop.facilitators.set([SpeakerFactory() for _ in range(leaders)])
+        WorkshopRunFactory(
+            workshop=workshop,
+            block=TimeBlockFactory(edition=edition, hour=9 + index % 8),
+        )
+        workshops.append(workshop)
+    return workshops

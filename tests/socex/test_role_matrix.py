@@ -30,7 +30,13 @@ from tests.factories.accounts import UserFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
-from workshops.models import Allocation, SignInSheet, WorkshopChoice
+from workshops.models import (
+    Allocation,
+    SignInSheet,
+    WorkshopCall,
+    WorkshopChoice,
+    WorkshopProposal,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +44,8 @@ APPROVE = "delegates.approve_registration"
 EXPORT = "delegates.export_registration"
 PRINT = "delegates.add_badgeprintjob"
 CHECK_IN = "delegates.check_in"
+REVIEW = "workshops.review_proposal"
+DECIDE = "workshops.decide_proposal"
 
 # The one table: what a user must hold (all of it) to be offered each action or to
 # open each staff URL. ``delete_selected`` is Django's: it needs the model's delete
@@ -59,6 +67,8 @@ ACTIONS = {
     ("workshops.workshopsettings", "allocate"): {"workshops.allocate"},
     ("workshops.workshoprun", "request_sheets"): {EXPORT},
     ("workshops.workshoprun", "export_csv"): {EXPORT},
+    ("workshops.workshopproposal", "accept_proposals"): {DECIDE},
+    ("workshops.workshopproposal", "decline_proposals"): {DECIDE},
     ("mail.outboxemail", "resend"): {"mail.change_outboxemail"},
     ("account.emailaddress", "make_verified"): {"account.change_emailaddress"},
     ("delegates.user", "erase_personal_data"): {"privacy.erase_person"},
@@ -87,6 +97,7 @@ STAFF_URLS = {
         ("GET", {"workshops.change_workshopchoice"})
     ],
     "admin:workshops_allocation_publish": [("POST", {"workshops.allocate"})],
+    "admin:workshops_workshopproposal_review": [("GET", {REVIEW})],
     "admin:auth_user_password_change": [("GET", {"delegates.change_user"})],
     "admin:delegates_user_erase": [
         ("GET", {"delegates.view_user"}),
@@ -234,6 +245,19 @@ class World:
             workshop=self.run.workshop,
         )
         self.allocation = Allocation.objects.create(edition=self.edition, seed=7)
+        call = WorkshopCall.objects.create(
+            edition=self.edition,
+            opens_at=timezone.now() - dt.timedelta(days=1),
+            closes_at=timezone.now() + dt.timedelta(days=1),
+        )
+        self.proposal = WorkshopProposal.objects.create(
+            call=call,
+            proposer=self.delegate,
+            title="Proposed: cash couriers",
+            summary="Following the money across borders.",
+            audience="Financial investigators",
+            format=WorkshopProposal.Format.CASE_STUDY,
+        )
         self.email = OutboxEmail.objects.create(
             to="officer@police.uk",
             subject="Your registration",

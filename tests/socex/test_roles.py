@@ -108,15 +108,19 @@ def test_no_role_may_edit_groups_or_permissions():
         }
 
 
-def test_reviewer_and_viewer_only_read():
-    for role in (REVIEWER, VIEWER):
-        assert all(".view_" in name for name in held(role)), role
+def test_reviewer_reads_and_scores_proposals_and_viewer_only_reads():
+    assert all(".view_" in name for name in held(VIEWER))
     assert held(REVIEWER) == {
         "events.view_speaker",
         "events.view_agendasession",
         "events.view_sessionspeaker",
         "workshops.view_workshop",
+        "workshops.view_workshopcall",
+        "workshops.view_workshopproposal",
+        "workshops.review_proposal",
     }
+    assert "workshops.decide_proposal" not in held(REVIEWER)
+    assert "workshops.decide_proposal" in held(ORGANISER)
 
 
 def test_viewer_does_not_read_the_outbox():

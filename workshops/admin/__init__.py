@@ -5,6 +5,6 @@ Each module registers its model admins; importing them here registers them all w
 Django's admin autodiscovery imports ``workshops.admin``.
 """
 
-from . import allocations, audit, choices, programme, runs
+from . import allocations, audit, choices, programme, proposals, runs
 
-__all__ = ["allocations", "audit", "choices", "programme", "runs"]
+__all__ = ["allocations", "audit", "choices", "programme", "proposals", "runs"]

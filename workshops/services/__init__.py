@@ -9,7 +9,8 @@ by domain:
 - ``organiser``: runs added, moved, resized and deleted by hand, and delegates moved;
 - ``allocations``: the exact allocation from ranked preferences and its publication;
 - ``sheets``: the PDF sign-in sheets (rendered by a Celery task);
-- ``copying``: the workshops part of duplicating an edition.
+- ``copying``: the workshops part of duplicating an edition;
+- ``proposals``: proposals answering a call, blind reviews, acceptance.
 """
 
 from .allocations import allocation_publish, allocation_run
@@ -31,6 +32,16 @@ from .organiser import (
     workshop_run_delete_validate,
     workshop_run_update,
 )
+from .proposals import (
+    co_leaders_parse,
+    co_leaders_text,
+    proposal_accept,
+    proposal_decline,
+    proposal_review,
+    proposal_submit,
+    proposal_update,
+    speaker_for_user,
+)
 from .sheets import sign_in_sheet_render, sign_in_sheet_request
 
 __all__ = [
@@ -39,6 +50,14 @@ __all__ = [
     "allocation_publish",
     "allocation_run",
     "choice_window_open",
+    "co_leaders_parse",
+    "co_leaders_text",
+    "proposal_accept",
+    "proposal_decline",
+    "proposal_review",
+    "proposal_submit",
+    "proposal_update",
+    "speaker_for_user",
     "sign_in_sheet_render",
     "sign_in_sheet_request",
     "workshop_choice_move",

@@ -4,7 +4,9 @@ from django.db import migrations
 def sync(apps, schema_editor):
     from socex.roles.services import roles_sync
 
-    roles_sync(apps=apps, using=schema_editor.connection.alias)
+    # Not strict: permissions of models made by later migrations (the workshop
+    # proposals' review and decide) come with the sync after migrate.
+    roles_sync(apps=apps, using=schema_editor.connection.alias, strict=False)
 
 
 class Migration(migrations.Migration):
