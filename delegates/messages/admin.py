@@ -173,6 +173,8 @@ class MessageAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if self._editable(request, obj):
             kwargs["fields"] = MessageForm.Meta.fields
+        else:  # a sent message, or a reader: every field is shown read-only
+            kwargs["form"] = forms.ModelForm
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"sender": request.user})
 
@@ -199,8 +201,8 @@ class MessageAdmin(admin.ModelAdmin):
 
     def save_form(self, request, form, change):
         """The draft ``message_create``/``message_update`` saved when the form
-        validated."""
-        return form.instance
+        validated (``form.save(commit=False)`` writes nothing)."""
+        return super().save_form(request, form, change)
 
     def save_model(self, request, obj, form, change):
         """Nothing to save: the service saved the draft."""

@@ -221,6 +221,6 @@ def message_send(*, message: Message, actor: User) -> int:
 def message_resend_failed(*, message: Message) -> tuple[int, int]:
     """Queue this message's failed emails again; ``(queued, refused)`` as
     ``outbox_retry_failed`` counts them."""
-    if message.status != Message.Status.SENT:
+    if not Message.objects.filter(pk=message.pk, status=Message.Status.SENT).exists():
         raise ValidationError(_("This message has not been sent yet."))
     return _outbox_retry_failed(group=message.outbox_group)
