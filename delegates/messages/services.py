@@ -179,7 +179,7 @@ def message_send(*, message: Message, actor: User) -> int:
     once: the second finds it sent and is refused with when and to how many.
     """
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("edition__venue")
         .get(pk=message.pk)
     )
