@@ -130,6 +130,7 @@ class MessageAdmin(admin.ModelAdmin):
     """The history (the change list) and the composer (add and change of a draft)."""
 
     form = MessageForm
+    view_on_site = False  # its absolute URL is this admin page
     change_form_template = "admin/delegates/message/change_form.html"
     list_display = [
         "subject",
