@@ -196,8 +196,12 @@ class MessageAdmin(admin.ModelAdmin):
         return self._editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._editable(request, obj) and super().has_delete_permission(
-            request, obj
+        # A draft, from its own page: the history keeps every sent message, so
+        # there is no bulk delete on the list.
+        return (
+            obj is not None
+            and self._editable(request, obj)
+            and super().has_delete_permission(request, obj)
         )
 
     def save_form(self, request, form, change):

@@ -269,3 +269,24 @@ def test_history_query_count_is_fixed(
 
     assert response.status_code == 200
     assert response.content.decode().count('class="field-sent_count"') == messages
+
+
+def test_sent_messages_cannot_be_deleted_drafts_can(
+    organiser_client, edition, delegates
+):
+    sent = sent_draft(edition, organiser_client.user)
+    services.message_send(message=sent, actor=organiser_client.user)
+    draft = sent_draft(edition, organiser_client.user)
+
+    listed = organiser_client.get(HISTORY)
+    refused = organiser_client.post(
+        reverse("admin:delegates_message_delete", args=[sent.pk]), {"post": "yes"}
+    )
+    deleted = organiser_client.post(
+        reverse("admin:delegates_message_delete", args=[draft.pk]), {"post": "yes"}
+    )
+
+    assert "delete_selected" not in listed.content.decode()
+    assert refused.status_code == 403
+    assert deleted.status_code == 302
+    assert list(Message.objects.values_list("pk", flat=True)) == [sent.pk]
