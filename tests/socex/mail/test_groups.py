@@ -2,6 +2,7 @@
 batches, and the failed of one group retried without touching the others."""
 
 import uuid
+from email import message_from_bytes
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -91,3 +92,19 @@ def test_outbox_retry_failed_of_one_group(django_capture_on_commit_callbacks):
             "group", flat=True
         )
     ) == [mine]
+
+
+def test_delivered_message_has_its_own_boundary_and_both_parts(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue_many(emails=emails(1))
+
+    parsed = message_from_bytes(mailoutbox[0].message().as_bytes())
+
+    assert parsed.get_boundary().startswith("=_socex_")
+    assert [part.get_content_type() for part in parsed.get_payload()] == [
+        "text/plain",
+        "text/html",
+    ]
+    assert parsed.get_payload()[1].get_payload(decode=True) == b"<p>Body 0</p>"
