@@ -64,6 +64,8 @@ def agenda_calendar(*, registration: Registration, items: list[dict]) -> bytes:
     for item in items:
         event = Event()
         event.add("uid", item["uid"])
+        # The same UID with a higher SEQUENCE: calendars replace a changed entry.
+        event.add("sequence", item.get("sequence", 0))
         event.add("summary", item["title"])
         event.add("dtstart", item["starts_at"])
         event.add("dtend", item["ends_at"])

@@ -311,3 +311,4 @@ class EditionSeats(models.Model):
 
 
 from .badges.models import *  # noqa: E402,F401,F403  (badges and check-in)
+from .messages.models import *  # noqa: E402,F401,F403  (messages, agenda changes)

@@ -2,9 +2,14 @@
 
 from django.dispatch import receiver
 
-from events.signals import edition_capacity_changed, edition_duplicated
+from events.signals import (
+    agenda_session_changed,
+    edition_capacity_changed,
+    edition_duplicated,
+)
 
 from . import services
+from .messages import digest
 
 
 @receiver(edition_capacity_changed, dispatch_uid="delegates_promote_on_capacity")
@@ -19,3 +24,16 @@ def promote_on_capacity_change(sender, *, edition, old_capacity, new_capacity, *
 def copy_trusted_domains(sender, *, source, copy, session_map, **kw):
     """Next year's edition vets against the same trusted domains."""
     services.trusted_domains_copy(source=source, target=copy)
+
+
+@receiver(agenda_session_changed, dispatch_uid="delegates_agenda_session_changed")
+def record_agenda_session_change(sender, *, session, changes, **kw):
+    """A published session's time, room or title changed: the digest tells its
+    edition's confirmed delegates and its speakers, a few minutes later."""
+    digest.agenda_change_record(
+        edition=session.edition,
+        kind=digest.AgendaChange.Kind.SESSION,
+        object_id=session.pk,
+        title=session.title,
+        changes=changes,
+    )

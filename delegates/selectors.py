@@ -239,6 +239,7 @@ def registration_agenda_items(*, registration: Registration) -> list[dict]:
             "location": session_location(session, edition),
             "description": session.description,
             "uid": session_uid(session),
+            "sequence": session.sequence,
         }
         for session in AgendaSession.objects.filter(edition=edition)
         .exclude(kind=AgendaSession.Kind.WORKSHOP_BLOCK)

@@ -12,7 +12,8 @@ Hooks (each receiver returns its part of the answer):
 
 ``collect_agenda_items``: sent when building a delegate's personal agenda (.ics and
 dashboard), with ``registration``; each receiver returns a list of dicts with keys
-``starts_at``, ``ends_at``, ``title``, ``location``, ``description``, ``uid``.
+``starts_at``, ``ends_at``, ``title``, ``location``, ``description``, ``uid`` and
+``sequence`` (raised on each change, so calendars replace the entry).
 
 ``collect_badge_workshops``: sent when badges are rendered or a badge is scanned at
 the door, once for many, with ``registrations`` (a list); each receiver returns a
@@ -28,6 +29,19 @@ given (a 400-badge print job asks per chunk, not per badge). Gathered by
 rendered (a safe string, as ``render_to_string`` returns; a plain string is
 escaped). It should not cost more queries than the panels it shows. Gathered by
 ``selectors.dashboard_panels``.
+
+``collect_message_audiences``: sent when an organiser composes a message, with
+``editions`` (a list); each receiver returns a list of dicts with keys
+``edition_id``, ``run_id`` and ``label``: the workshop runs whose attendees can be
+written to, in one query for all editions. Gathered by
+``messages.selectors.run_audiences``.
+
+``collect_message_recipients``: sent with ``edition``, ``audience`` (``"workshop_run"``
+or ``"speakers"``) and ``run_id``; each receiver returns a dict with
+``registration_ids`` (for a run: its attendees) and ``speaker_user_ids`` (for a run:
+its workshop's facilitators; for ``"speakers"``: every facilitator of the edition's
+published workshops) that have an account. Used by messages to delegates and by the
+agenda-change digest (``messages.selectors``).
 """
 
 from django.dispatch import Signal
@@ -36,3 +50,5 @@ registration_status_changed = Signal()
 collect_agenda_items = Signal()
 collect_badge_workshops = Signal()
 collect_dashboard_panels = Signal()
+collect_message_audiences = Signal()
+collect_message_recipients = Signal()

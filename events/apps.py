@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 
 class EventsConfig(AppConfig):
@@ -9,7 +9,7 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         # Models and the cache module are importable only once the app registry is
         # ready, so ready() imports them here.
-        from events import cache, models  # noqa: PLC0415
+        from events import cache, changes, models  # noqa: PLC0415
 
         # Any change to what the public pages show invalidates their cached copies.
         for model in (
@@ -32,4 +32,15 @@ class EventsConfig(AppConfig):
             cache.version_bump,
             sender=models.AgendaSession.speakers.through,
             dispatch_uid="events-version-speakers",
+        )
+        # A published session's time, room or title change reaches its people.
+        pre_save.connect(
+            changes.before_session_save,
+            sender=models.AgendaSession,
+            dispatch_uid="events-session-changes-before",
+        )
+        post_save.connect(
+            changes.after_session_save,
+            sender=models.AgendaSession,
+            dispatch_uid="events-session-changes-after",
         )

@@ -33,6 +33,8 @@ def session_location(session: AgendaSession, edition: Edition) -> str:
 def _event(session: AgendaSession, edition: Edition, stamp) -> Event:
     event = Event()
     event.add("uid", session_uid(session))
+    # Raised on each change (events/changes.py): calendars replace the entry.
+    event.add("sequence", session.sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", session.starts_at.astimezone(dt.UTC))
     event.add("dtend", session.ends_at.astimezone(dt.UTC))

@@ -278,6 +278,17 @@ class AgendaSession(models.Model):
     speakers = models.ManyToManyField(
         Speaker, through="SessionSpeaker", related_name="sessions", blank=True
     )
+    sequence = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_(
+            "Raised on each change of time, room or title of a published session: "
+            "the calendar entries' SEQUENCE."
+        ),
+    )
+
+    # What the people concerned are told about when it changes (events/changes.py).
+    TRACKED_FIELDS = ("starts_at", "ends_at", "room_id", "title")
 
     class Meta:
         ordering = ["starts_at", "room__name", "id"]
@@ -343,6 +354,17 @@ class AgendaSession(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The values as loaded, so a save can tell what changed without a query.
+        instance._loaded = {
+            name: getattr(instance, name)
+            for name in cls.TRACKED_FIELDS
+            if name in instance.__dict__
+        }
+        return instance
 
     def overlaps(self, other: "AgendaSession") -> bool:
         """The room rule: two sessions may not share a room at the same time (back to

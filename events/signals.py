@@ -6,6 +6,11 @@ transaction, with ``source`` (the original edition), ``copy`` (the new draft) an
 
 ``edition_capacity_changed``: sent inside the transaction that saved an edition whose
 delegate capacity changed, with ``edition``, ``old_capacity`` and ``new_capacity``.
+
+``agenda_session_changed``: sent inside the transaction that saved a session of a
+published edition whose time, room or title changed (``events/changes.py``, which
+also raised its ``sequence``), with ``session`` and ``changes`` (a list of dicts
+``field``, ``label``, ``old``, ``new``, the values as people read them).
 """
 
 from django.dispatch import Signal
@@ -36,3 +41,4 @@ collect_edition_speakers = Signal()
 # editions the visitor may see); each receiver returns a list of
 # ``{"title", "url", "edition", "starts_at"}`` for the speaker's public page.
 collect_speaker_appearances = Signal()
+agenda_session_changed = Signal()

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 
 class WorkshopsConfig(AppConfig):
@@ -10,7 +10,7 @@ class WorkshopsConfig(AppConfig):
         # Connecting receivers needs the models, which load after the app registry.
         from events import cache  # noqa: PLC0415
 
-        from . import hooks, models, privacy, receivers  # noqa: F401, PLC0415
+        from . import changes, hooks, models, privacy, receivers  # noqa: F401, PLC0415
 
         # A change to what the public workshops pages show (titles, summaries,
         # leaders, times, rooms, the call for proposals) invalidates the cached
@@ -32,3 +32,16 @@ class WorkshopsConfig(AppConfig):
             sender=models.Workshop.facilitators.through,
             dispatch_uid="workshops-version-facilitators",
         )
+
+        # A published run's block, room or title change reaches its people.
+        for model, before, after in (
+            (models.WorkshopRun, changes.before_run_save, changes.after_run_save),
+            (
+                models.Workshop,
+                changes.before_workshop_save,
+                changes.after_workshop_save,
+            ),
+        ):
+            uid = f"workshops-changes-{model.__name__}"
+            pre_save.connect(before, sender=model, dispatch_uid=f"{uid}-before")
+            post_save.connect(after, sender=model, dispatch_uid=f"{uid}-after")

@@ -8,7 +8,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from delegates.signals import collect_badge_workshops, collect_dashboard_panels
+from delegates.signals import (
+    collect_badge_workshops,
+    collect_dashboard_panels,
+    collect_message_audiences,
+    collect_message_recipients,
+)
 from events.signals import (
     collect_edition_links,
     collect_edition_programme,
@@ -17,7 +22,7 @@ from events.signals import (
 )
 
 from . import selectors
-from .models import WorkshopChoice
+from .models import Workshop, WorkshopChoice, WorkshopRun
 
 
 @receiver(collect_badge_workshops, dispatch_uid="workshops_badge_workshops")
@@ -98,3 +103,60 @@ def speaker_appearances(sender, speaker, editions, **kwargs) -> list[dict]:
         }
         for workshop in selectors.speaker_workshops(speaker, editions)
     ]
+
+
+@receiver(collect_message_audiences, dispatch_uid="workshops_message_audiences")
+def message_audiences(sender, editions, **kwargs) -> list[dict]:
+    """Each run of the editions' workshops, as an audience of a message: one query."""
+    runs = (
+        WorkshopRun.objects.filter(workshop__edition__in=editions)
+        .select_related("workshop", "block__session", "room")
+        .order_by(
+            "workshop__edition_id", "block__session__starts_at", "workshop__title"
+        )
+    )
+    return [
+        {
+            "edition_id": run.workshop.edition_id,
+            "run_id": run.pk,
+            "label": str(run) + (f", {run.room.name}" if run.room else ""),
+        }
+        for run in runs
+    ]
+
+
+@receiver(collect_message_recipients, dispatch_uid="workshops_message_recipients")
+def message_recipients(sender, edition, audience, run_id, **kwargs) -> dict:
+    """A run's attendees and its workshop's facilitators (``workshop_run``), or the
+    facilitators of every published workshop of the edition (``speakers``)."""
+    if audience == "workshop_run":
+        run = (
+            WorkshopRun.objects.filter(pk=run_id, workshop__edition=edition)
+            .values("workshop_id")
+            .first()
+        )
+        if run is None:
+            return {}
+        return {
+            "registration_ids": set(
+                WorkshopChoice.objects.filter(run_id=run_id).values_list(
+                    "registration_id", flat=True
+                )
+            ),
+            "speaker_user_ids": set(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=run["workshop_id"], speaker__user__isnull=False
+                ).values_list("speaker__user_id", flat=True)
+            ),
+        }
+    if audience == "speakers":
+        return {
+            "speaker_user_ids": set(
+                Workshop.facilitators.through.objects.filter(
+                    workshop__edition=edition,
+                    workshop__published=True,
+                    speaker__user__isnull=False,
+                ).values_list("speaker__user_id", flat=True)
+            )
+        }
+    return {}

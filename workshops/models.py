@@ -143,6 +143,14 @@ class Workshop(models.Model):
         url = reverse("workshops_public:edition", kwargs={"slug": self.edition.slug})
         return f"{url}#workshop-{self.pk}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # As loaded, so a save can tell a new title without a query (changes.py).
+        if "title" in instance.__dict__:
+            instance._loaded = {"title": instance.title}
+        return instance
+
 
 class WorkshopRun(models.Model):
     """A workshop held in one block, in one room, for at most ``capacity`` people.
@@ -162,6 +170,17 @@ class WorkshopRun(models.Model):
         blank=True, help_text=_("Leave empty to use the room's capacity.")
     )
     seats_taken = models.PositiveIntegerField(default=0, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_(
+            "Raised on each change of block, room or title of a published run: its "
+            "calendar entries' SEQUENCE (with its block's session's)."
+        ),
+    )
+
+    # What the people concerned are told about when it changes (changes.py).
+    TRACKED_FIELDS = ("block_id", "room_id")
 
     class Meta:
         ordering = ["block__session__starts_at", "workshop__order", "id"]
@@ -213,6 +232,16 @@ class WorkshopRun(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            name: getattr(instance, name)
+            for name in cls.TRACKED_FIELDS
+            if name in instance.__dict__
+        }
+        return instance
 
     @property
     def places_left(self) -> int:

@@ -65,6 +65,8 @@ def on_collect_agenda_items(sender, registration, **kwargs):
                 ),
                 "description": run.workshop.summary,
                 "uid": f"workshop-run-{run.pk}-reg-{registration.pk}@socex",
+                # A run changes with its own edits and its block's session's.
+                "sequence": run.sequence + choice.block.session.sequence,
             }
         )
     items.sort(key=lambda item: item["starts_at"] or timezone.now())

@@ -3,12 +3,14 @@ registrations (actions calling the services, exports, the catering summary).
 
 The badges admin is imported last, after the events and delegates admins are
 registered, so its print actions can be added to EditionAdmin and RegistrationAdmin
-without the events app knowing about badges.
+without the events app knowing about badges; the messages admin adds "Write to
+selected" to RegistrationAdmin the same way.
 """
 
 from . import people, registrations
 
 # isort: split
 from ..badges import admin as badges_admin
+from ..messages import admin as messages_admin
 
-__all__ = ["badges_admin", "people", "registrations"]
+__all__ = ["badges_admin", "messages_admin", "people", "registrations"]

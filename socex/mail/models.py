@@ -41,6 +41,16 @@ class OutboxEmail(models.Model):
         help_text=_("The Message-ID header, the same on every attempt."),
     )
     template = models.CharField(max_length=100, blank=True)
+    group = models.UUIDField(
+        null=True,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text=_(
+            "The mailing this email belongs to (one per recipient of a message to "
+            "delegates): its owner counts sent, pending and failed by it."
+        ),
+    )
     to = models.EmailField()
     subject = models.CharField(max_length=250)
     body_text = models.TextField()

@@ -354,11 +354,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delegates.badges.tasks.badge_print_job_sweep",
         "schedule": 60.0,
     },
+    "agenda-digests": {
+        "task": "delegates.tasks.agenda_digests_send",
+        "schedule": 60.0,
+    },
     "privacy-retention": {
         "task": "delegates.privacy.tasks.privacy_retention",
         "schedule": 24 * 60 * 60.0,
     },
 }
+# Agenda changes (seconds): the people a changed session or run concerns are told
+# once the edition's changes have been quiet this long, or after the second at most.
+AGENDA_DIGEST_DELAY = env.float("AGENDA_DIGEST_DELAY", default=5 * 60.0)
+AGENDA_DIGEST_MAX_WAIT = env.float("AGENDA_DIGEST_MAX_WAIT", default=30 * 60.0)
 # Badges per chunk of a bulk print (a Celery task each; rounded down to fours).
 BADGE_PRINT_CHUNK_SIZE = env.int("BADGE_PRINT_CHUNK_SIZE", default=48)
 # Badges (seconds): the sweep re-sends a badge left pending or rendering this long,

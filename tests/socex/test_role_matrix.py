@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from delegates.badges.models import Badge, BadgePrintJob
 from delegates.badges.services import badge_ensure
-from delegates.models import Registration
+from delegates.models import Message, Registration
 from socex.mail.models import OutboxEmail
 from socex.roles.definitions import ROLES
 from tests.factories.accounts import UserFactory
@@ -46,6 +46,7 @@ PRINT = "delegates.add_badgeprintjob"
 CHECK_IN = "delegates.check_in"
 REVIEW = "workshops.review_proposal"
 DECIDE = "workshops.decide_proposal"
+SEND = "delegates.send_message"
 
 # The one table: what a user must hold (all of it) to be offered each action or to
 # open each staff URL. ``delete_selected`` is Django's: it needs the model's delete
@@ -59,6 +60,7 @@ ACTIONS = {
     ("delegates.registration", "export_xlsx"): {EXPORT},
     ("delegates.registration", "print_badges_single"): {PRINT},
     ("delegates.registration", "print_badges_sheet"): {PRINT},
+    ("delegates.registration", "write_to_selected"): {SEND},
     ("events.edition", "print_badges_single"): {PRINT},
     ("events.edition", "print_badges_sheet"): {PRINT},
     ("events.edition", "duplicate_for_next_year"): {"events.add_edition"},
@@ -104,6 +106,9 @@ STAFF_URLS = {
         ("POST", {"delegates.view_user", "privacy.erase_person"}),
     ],
     "admin:mail_outboxemail_retry_failed": [("POST", {"mail.change_outboxemail"})],
+    "admin:delegates_message_test": [("POST", {SEND})],
+    "admin:delegates_message_send": [("POST", {SEND})],
+    "admin:delegates_message_resend_failed": [("POST", {SEND})],
     "badges:checkin_index": [("GET", {CHECK_IN})],
     "badges:checkin": [("GET", {CHECK_IN})],
     "badges:checkin_count": [("GET", {CHECK_IN})],
@@ -257,6 +262,12 @@ class World:
             summary="Following the money across borders.",
             audience="Financial investigators",
             format=WorkshopProposal.Format.CASE_STUDY,
+        )
+        self.message = Message.objects.create(
+            edition=self.edition,
+            audience=Message.Audience.CONFIRMED,
+            subject="Parking at the venue",
+            body="Dear {name}, park in the east car park.",
         )
         self.email = OutboxEmail.objects.create(
             to="officer@police.uk",

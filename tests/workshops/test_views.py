@@ -213,6 +213,7 @@ def test_agenda_items_include_workshops(grid, registration):
         "location",
         "description",
         "uid",
+        "sequence",
     }
     assert grid[0][0].room.name in items[0]["location"]
 

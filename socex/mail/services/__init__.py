@@ -34,6 +34,7 @@ from .queueing import (
     attachment_from_bytes,
     attachment_from_storage,
     email_queue,
+    email_queue_many,
     email_queue_message,
     email_render,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "attachment_from_bytes",
     "attachment_from_storage",
     "email_queue",
+    "email_queue_many",
     "email_queue_message",
     "email_render",
     "BodyGone",

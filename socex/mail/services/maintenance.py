@@ -1,6 +1,7 @@
 """Maintenance: resending one email, retrying every failed one, the sweep of due and
 stale rows, and purging bodies after the retention period."""
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -67,17 +68,18 @@ def outbox_resend(*, email: OutboxEmail) -> OutboxEmail:
 
 
 @transaction.atomic
-def outbox_retry_failed() -> tuple[int, int]:
-    """Queue every failed email again; returns ``(queued, refused)``.
+def outbox_retry_failed(*, group: uuid.UUID | None = None) -> tuple[int, int]:
+    """Queue every failed email again (of one ``group`` only, when given); returns
+    ``(queued, refused)``.
 
     Refused: failed emails whose body is gone (a one-time link, or past retention);
     they stay failed and the person asks for a new link.
     """
+    failed = OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED)
+    if group is not None:
+        failed = failed.filter(group=group)
     rows = list(
-        OutboxEmail.objects.select_for_update()
-        .filter(status=OutboxEmail.Status.FAILED)
-        .order_by("pk")
-        .values_list("pk", "body_removed_at")
+        failed.select_for_update().order_by("pk").values_list("pk", "body_removed_at")
     )
     ids = [pk for pk, removed in rows if removed is None]
     OutboxEmail.objects.filter(pk__in=ids).update(

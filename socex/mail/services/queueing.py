@@ -2,6 +2,7 @@
 delivery is enqueued after commit."""
 
 import base64
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -70,6 +71,7 @@ def email_queue_message(
     key: str | None = None,
     template: str = "",
     secret: bool = False,
+    group: uuid.UUID | None = None,
 ) -> OutboxEmail | None:
     """Write one outbox row and deliver it after commit.
 
@@ -86,6 +88,7 @@ def email_queue_message(
         "body_html": crypto.encrypt(body_html) if secret else body_html,
         "attachments": list(attachments),
         "secret": secret,
+        "group": group,
         "next_attempt_at": timezone.now() + _seconds("OUTBOX_QUEUE_GRACE"),
     }
     if key:
@@ -101,6 +104,39 @@ def email_queue_message(
         email = OutboxEmail.objects.create(**fields)
     _deliver_after_commit(email.pk)
     return email
+
+
+def email_queue_many(
+    *, emails: Iterable[dict], group: uuid.UUID | None = None, template: str = ""
+) -> list[int]:
+    """Write many outbox rows in one statement and deliver them after commit in
+    batches of ``OUTBOX_BATCH_SIZE`` (one mail connection each). Returns their ids.
+
+    Each of ``emails`` holds ``to``, ``subject``, ``body_text``, optionally
+    ``body_html`` and ``key``. Call it inside the transaction of the change the
+    emails report; the caller makes sure no key is already used (a used one raises
+    ``IntegrityError`` and nothing is written). Not for secrets.
+    """
+    grace = timezone.now() + _seconds("OUTBOX_QUEUE_GRACE")
+    rows = OutboxEmail.objects.bulk_create(
+        [
+            OutboxEmail(
+                key=email.get("key"),
+                template=template,
+                to=email["to"],
+                subject=email["subject"][:250],
+                body_text=email["body_text"],
+                body_html=email.get("body_html", ""),
+                group=group,
+                next_attempt_at=grace,
+            )
+            for email in emails
+        ],
+        batch_size=500,
+    )
+    ids = [row.pk for row in rows]
+    _enqueue_batches(ids)
+    return ids
 
 
 def email_queue(
