@@ -37,5 +37,12 @@ class ReferenceConverter(_RegexConverter):
     regex = rf"[-A-Za-z0-9]{{1,{REFERENCE_MAX_LENGTH}}}"
 
 
+class TokenConverter(_RegexConverter):
+    """A secret from an emailed link (speaker invitations): URL-safe base64."""
+
+    regex = r"[-A-Za-z0-9_]{20,64}"
+
+
 register_converter(SlugConverter, "short_slug")
 register_converter(ReferenceConverter, "reference")
+register_converter(TokenConverter, "token")

@@ -7,4 +7,4 @@ class WorkshopsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connecting receivers needs the models, which load after the app registry.
-        from . import hooks, privacy, receivers  # noqa: F401, PLC0415
+        from . import hooks, privacy, receivers, speaking  # noqa: F401, PLC0415
