@@ -58,7 +58,7 @@ def _log(submission, action, actor=None, comment: str = "") -> None:
 
 def _locked(submission_id: int) -> Submission:
     return (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("edition__venue", "session__room")
         .get(pk=submission_id)
     )
