@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core import mail
 
 from events.models import Submission
 from events.speaking import services
@@ -16,7 +17,11 @@ def token_sent_to(email: str) -> str:
     """The invitation secret in the last email queued to ``email`` (decrypted, as
     only the outbox's sender can)."""
     row = OutboxEmail.objects.filter(to=email).order_by("-pk").first()
-    return LINK.search(crypto.decrypt(row.body_text)).group(1)
+    if row.body_text.startswith(crypto.PREFIX):
+        return LINK.search(crypto.decrypt(row.body_text)).group(1)
+    # Already sent (its body removed from the outbox): read the message delivered.
+    sent = [m for m in mail.outbox if m.to == [email]]
+    return LINK.search(sent[-1].body).group(1)
 
 
 @pytest.fixture
