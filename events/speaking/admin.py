@@ -88,6 +88,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "abstract",
         "format",
         "review_link",
+        "slides_link",
         "updated_at",
     ]
     actions = ["accept", "reopen", "lock_copresenters", "unlock_copresenters"]
@@ -105,7 +106,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             ),
             (
                 _("Speaker's working copy (never public)"),
-                {"fields": ["title", "summary", "abstract", "format"]},
+                {"fields": ["title", "summary", "abstract", "format", "slides_link"]},
             ),
         ]
 
@@ -137,6 +138,19 @@ class SubmissionAdmin(admin.ModelAdmin):
             _("Review, versions and decision"),
             reverse("admin:events_submission_invite", args=[obj.pk]),
             _("Invite a speaker"),
+        )
+
+    @admin.display(description=_("slides"))
+    def slides_link(self, obj):
+        if not obj.slides:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("speak:slides", args=[obj.pk]),
+            _("Download the slides"),
+            obj.slides_uploaded_at.strftime("%d %b %Y %H:%M")
+            if obj.slides_uploaded_at
+            else "",
         )
 
     def save_model(self, request, obj, form, change):

@@ -174,6 +174,15 @@ class ReviewCommentForm(forms.Form):
 class InviteForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email address"))
+    speaker = forms.ModelChoiceField(
+        label=_("Existing speaker record"),
+        queryset=Speaker.objects.filter(user__isnull=True).order_by("display_name"),
+        required=False,
+        help_text=_(
+            "If this person is already a speaker here (without an account), choose "
+            "them: their profile is reused, not duplicated."
+        ),
+    )
     message = forms.CharField(
         label=_("Personal message"),
         required=False,

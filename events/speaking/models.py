@@ -361,6 +361,17 @@ class SubmissionInvitation(models.Model):
     email = models.EmailField()
     message = models.TextField(_("personal message"), max_length=2000, blank=True)
     is_copresenter = models.BooleanField(default=False)
+    speaker = models.ForeignKey(
+        "events.Speaker",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The speaker record this person already has (typed in by organisers): "
+            "accepting links it to their account instead of making a new one."
+        ),
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField(default=invitation_default_expiry)
     invited_by = models.ForeignKey(

@@ -133,6 +133,7 @@ def invitation_create(
     message: str = "",
     invited_by=None,
     is_copresenter: bool = False,
+    speaker: Speaker | None = None,
 ) -> SubmissionInvitation:
     """Invite a person to speak on an item: a single-use link, valid for
     ``SPEAKER_INVITATION_DAYS``, emailed through the outbox as a secret email.
@@ -156,6 +157,7 @@ def invitation_create(
         email=email.strip(),
         message=message.strip(),
         is_copresenter=is_copresenter,
+        speaker=speaker,
         token_hash=hashed,
         invited_by=invited_by,
     )
@@ -223,11 +225,18 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def speaker_for_user(*, user, name: str) -> Speaker:
-    """The person's one speaker record: theirs if they have one, else a new one."""
+def speaker_for_user(*, user, name: str, record: Speaker | None = None) -> Speaker:
+    """The person's one speaker record: theirs if they have one; else ``record`` (an
+    organiser-made speaker with no account yet), now linked; else a new one."""
     speaker = Speaker.objects.select_for_update().filter(user=user).first()
     if speaker is not None:
         return speaker
+    if record is not None:
+        record = Speaker.objects.select_for_update().get(pk=record.pk)
+        if record.user_id is None:
+            record.user = user
+            record.save(update_fields=["user"])
+            return record
     speaker = Speaker(display_name=name or user.email.split("@")[0], user=user)
     speaker.slug = _unique_slug(speaker.display_name)
     speaker.full_clean()
@@ -250,7 +259,9 @@ def invitation_claim(*, token: str, user) -> Submission:
     submission = _locked(invitation.submission_id)
     if submission.state == State.WITHDRAWN:
         raise ValidationError(_("This item was withdrawn: the invitation is closed."))
-    speaker = speaker_for_user(user=user, name=invitation.name)
+    speaker = speaker_for_user(
+        user=user, name=invitation.name, record=invitation.speaker
+    )
     has_lead = submission.speaker_links.filter(is_lead=True).exists()
     SubmissionSpeaker.objects.get_or_create(
         submission=submission,

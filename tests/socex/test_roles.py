@@ -108,15 +108,24 @@ def test_no_role_may_edit_groups_or_permissions():
         }
 
 
-def test_reviewer_and_viewer_only_read():
-    for role in (REVIEWER, VIEWER):
-        assert all(".view_" in name for name in held(role)), role
+def test_reviewer_and_viewer_only_read_and_reviewers_review():
+    assert all(".view_" in name for name in held(VIEWER))
+    assert {n for n in held(REVIEWER) if ".view_" not in n} == {
+        "events.review_submission"
+    }
     assert held(REVIEWER) == {
         "events.view_speaker",
         "events.view_agendasession",
         "events.view_sessionspeaker",
+        "events.view_submission",
+        "events.review_submission",
         "workshops.view_workshop",
     }
+
+
+def test_only_organisers_accept_speaker_items_and_export_speakers_needs():
+    for permission in ("events.accept_submission", "events.export_submission"):
+        assert {role for role in ROLES if permission in held(role)} == {ORGANISER}
 
 
 def test_viewer_does_not_read_the_outbox():

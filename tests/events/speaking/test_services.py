@@ -65,6 +65,24 @@ def test_claim_reuses_the_existing_speaker_of_the_account(make_item, edition):
     assert first.speakers.get() == existing == second.speakers.get()
 
 
+def test_claim_links_the_organisers_speaker_record_instead_of_a_new_one(session):
+    record = SpeakerFactory(display_name="Typed In By Organisers")
+    submission = services.submission_create(
+        edition=session.edition, kind="plenary", session=session, working_title="T"
+    )
+    services.invitation_create(
+        submission=submission, name="Jo", email="rec@police.uk", speaker=record
+    )
+    user = UserFactory(email="rec@police.uk")
+
+    services.invitation_claim(token=token_sent_to("rec@police.uk"), user=user)
+
+    record.refresh_from_db()
+    assert record.user == user
+    assert Speaker.objects.count() == 1
+    assert list(submission.speakers.all()) == [record]
+
+
 def test_an_invitation_works_once(make_item):
     submission, user = make_item()
     token = token_sent_to(user.email)

@@ -13,7 +13,7 @@ from delegates.badges.models import CheckIn
 from events.models import AgendaSession, Submission
 from events.speaking import services
 from events.speaking.models import SubmissionInvitation
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.socex.test_uploads import REFUSED, _gps_jpeg
 
@@ -302,6 +302,10 @@ def test_slides_are_private_and_shared_only_as_agreed(client, submitted, setting
 
     client.force_login(UserFactory())  # not at the edition
     assert client.get(url).status_code == 404
+
+    Submission.objects.filter(pk=item.pk).update(consent_slides=False)
+    client.force_login(StaffFactory())  # organisers always
+    assert client.get(url).status_code == 200
 
 
 def _more_items(make_item, user, count):
