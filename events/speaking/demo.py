@@ -63,7 +63,7 @@ def demo_item(
     submission.state = state
     if state == Submission.State.ACCEPTED:
         submission.accepted_version = version
-        services._publish(submission, version)
+        services.session_publish(submission, version)
         SubmissionEvent.objects.create(
             submission=submission, action=SubmissionEvent.Action.ACCEPTED
         )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from events.models import Speaker
 
@@ -64,6 +65,26 @@ def submission_for_user(*, user, pk: int) -> Submission:
     if submission is None:
         raise Http404("No such item")
     return submission
+
+
+def details_locked_reason(submission: Submission) -> str:
+    """Why the speaker cannot edit the details now, in words (empty when they can)."""
+    if submission.details_open:
+        return ""
+    State = Submission.State
+    if submission.state == State.INVITED:
+        return _("Accept the invitation first.")
+    if submission.state in (State.SUBMITTED, State.RESUBMITTED):
+        return _(
+            "Your details are with the programme team for review, so they cannot "
+            "be changed now. They will ask you if anything needs to change."
+        )
+    if submission.state == State.WITHDRAWN:
+        return _("This item was withdrawn and can no longer be edited.")
+    return _(
+        "These details were accepted and are now locked. Ask the programme team "
+        "to reopen them if something must change."
+    )
 
 
 def submission_history(*, submission: Submission) -> list[SubmissionEvent]:

@@ -22,6 +22,7 @@ from events.cache import version_bump
 from events.models import AgendaSession, SessionSpeaker, Speaker
 from socex.mail.services import email_queue
 
+from . import selectors
 from .models import (
     TITLE_MAX,
     VERSIONED_FIELDS,
@@ -284,23 +285,9 @@ def invitation_claim(*, token: str, user) -> Submission:
 
 
 def _refuse_if_locked(submission: Submission) -> None:
-    if submission.details_open:
-        return
-    if submission.state in (State.SUBMITTED, State.RESUBMITTED):
-        raise ValidationError(
-            _(
-                "Your details are with the programme team for review, so they cannot "
-                "be changed now. They will ask you if anything needs to change."
-            )
-        )
-    if submission.state == State.WITHDRAWN:
-        raise ValidationError(_("This item was withdrawn and can no longer be edited."))
-    raise ValidationError(
-        _(
-            "These details were accepted and are now locked. Ask the programme team "
-            "to reopen them if something must change."
-        )
-    )
+    reason = selectors.details_locked_reason(submission)
+    if reason:
+        raise ValidationError(reason)
 
 
 @transaction.atomic
@@ -385,7 +372,7 @@ def submission_request_changes(
     return submission
 
 
-def _publish(submission: Submission, version: SubmissionVersion) -> None:
+def session_publish(submission: Submission, version: SubmissionVersion) -> None:
     """The public fields become the accepted version's: the agenda session's title
     and description, and its speakers."""
     session = submission.session
@@ -426,7 +413,7 @@ def submission_accept(*, submission: Submission, actor) -> Submission:
     submission.details_reopened = False
     submission.review_comment = ""
     submission.save()
-    _publish(submission, version)
+    session_publish(submission, version)
     _log(submission, SubmissionEvent.Action.ACCEPTED, actor)
     submission_accepted.send(sender=Submission, submission=submission, version=version)
     submission.session = (

@@ -89,8 +89,9 @@ def item(request, pk: int):
         return render(request, "speak/item.html", _item_context(request, submission))
     form = SubmissionForm(request.POST, instance=submission)
     travel = TravelForm(request.POST)
-    if not submission.details_open:
-        messages.error(request, _errors(_locked_error(submission)))
+    locked = selectors.details_locked_reason(submission)
+    if locked:
+        messages.error(request, locked)
         return redirect(submission.get_absolute_url())
     if form.is_valid() and travel.is_valid():
         try:
@@ -114,14 +115,6 @@ def item(request, pk: int):
             submission.refresh_from_db()
     context = _item_context(request, submission, form=form, travel=travel)
     return render(request, "speak/item.html", context, status=400)
-
-
-def _locked_error(submission: Submission) -> ValidationError:
-    try:
-        services._refuse_if_locked(submission)
-    except ValidationError as error:
-        return error
-    return ValidationError("")
 
 
 def _run(request, submission, action, success: str):
