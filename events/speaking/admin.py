@@ -24,7 +24,7 @@ from socex.exports import csv_response
 from socex.pdf import render_pdf
 
 from . import selectors, services
-from .forms import InviteForm, ReviewCommentForm
+from .forms import OrganiserInviteForm, ReviewCommentForm
 from .models import (
     SpeakerDeadline,
     SpeakerReminder,
@@ -390,7 +390,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     def invite_view(self, request, pk):
         allowed = request.user.has_perm("events.add_submissioninvitation")
         submission = self._submission(request, pk, allowed=allowed)
-        form = InviteForm(request.POST or None)
+        form = OrganiserInviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.invitation_create(

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Speaker
 from socex.images import ImageUploadFormField, image_square
 
-from .models import ABSTRACT_MAX, SUMMARY_MAX, TITLE_MAX, Submission
+from .models import ABSTRACT_MAX, SUMMARY_MAX, TITLE_MAX, VERSIONED_FIELDS, Submission
+from .services import PROFILE_FIELDS
 from .slides import slides_rules
 
 
@@ -24,19 +25,7 @@ class SubmissionForm(forms.ModelForm):
 
     class Meta:
         model = Submission
-        fields = [
-            "title",
-            "summary",
-            "abstract",
-            "format",
-            "needs_projector",
-            "microphones",
-            "needs_internet",
-            "av_notes",
-            "accessibility_notes",
-            "consent_recording",
-            "consent_slides",
-        ]
+        fields = list(VERSIONED_FIELDS)
         widgets = {
             "title": _counted(TITLE_MAX),
             "summary": _counted(SUMMARY_MAX, rows=3),
@@ -92,14 +81,7 @@ class SpeakerProfileForm(forms.ModelForm):
 
     class Meta:
         model = Speaker
-        fields = [
-            "display_name",
-            "post_nominals",
-            "role",
-            "organisation",
-            "bio",
-            "may_be_named",
-        ]
+        fields = list(PROFILE_FIELDS)
         labels = {
             "display_name": _("Name as displayed"),
             "bio": _("Short biography"),
@@ -142,15 +124,27 @@ class SlidesForm(forms.Form):
     )
 
 
-class CopresenterForm(forms.Form):
-    name = forms.CharField(label=_("Their name"), max_length=150)
-    email = forms.EmailField(label=_("Their email address"))
+class InviteForm(forms.Form):
+    """An invitation by an organiser (the admin's invite page)."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"))
     message = forms.CharField(
-        label=_("A message for them"),
+        label=_("Personal message"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CopresenterForm(InviteForm):
+    """A speaker inviting a co-presenter: the same fields, worded for them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Their name")
+        self.fields["email"].label = _("Their email address")
+        self.fields["message"].label = _("A message for them")
 
 
 class WithdrawForm(forms.Form):
@@ -171,9 +165,9 @@ class ReviewCommentForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=150)
-    email = forms.EmailField(label=_("Email address"))
+class OrganiserInviteForm(InviteForm):
+    """An organiser's invitation, which may name an existing speaker record."""
+
     speaker = forms.ModelChoiceField(
         label=_("Existing speaker record"),
         queryset=Speaker.objects.filter(user__isnull=True).order_by("display_name"),
@@ -182,10 +176,4 @@ class InviteForm(forms.Form):
             "If this person is already a speaker here (without an account), choose "
             "them: their profile is reused, not duplicated."
         ),
-    )
-    message = forms.CharField(
-        label=_("Personal message"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -40,6 +40,15 @@ from .slides import slides_clean
 
 State = Submission.State
 REQUIRED_FOR_SUBMIT = ("title", "summary", "abstract", "format")
+# What a speaker edits of their own profile (the photo apart).
+PROFILE_FIELDS = (
+    "display_name",
+    "post_nominals",
+    "role",
+    "organisation",
+    "bio",
+    "may_be_named",
+)
 
 
 def token_hash(token: str) -> str:
@@ -532,14 +541,7 @@ def speaker_profile_save(*, speaker: Speaker, data: dict) -> Speaker:
     """Save the person's one speaker profile (public pages, badge and programme all
     read it). The photo is re-encoded square without metadata."""
     speaker = Speaker.objects.select_for_update().get(pk=speaker.pk)
-    for field in (
-        "display_name",
-        "post_nominals",
-        "role",
-        "organisation",
-        "bio",
-        "may_be_named",
-    ):
+    for field in PROFILE_FIELDS:
         if field in data:
             setattr(speaker, field, data[field])
     photo = data.get("photo")

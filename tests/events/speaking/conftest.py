@@ -1,9 +1,10 @@
+import datetime as dt
 import re
 
 import pytest
 from django.core import mail
 
-from events.models import Submission
+from events.models import AgendaSession, Submission
 from events.speaking import services
 from socex.mail import crypto
 from socex.mail.models import OutboxEmail
@@ -54,6 +55,27 @@ def make_item(session):
             token=token_sent_to(user.email), user=user
         )
         return submission, user
+
+    return make
+
+
+@pytest.fixture
+def make_items(make_item):
+    """``count`` items of one edition, each in its own hour (for query counts);
+    ``user`` speaks at all of them when given. Returns the first item."""
+
+    def make(count: int, user=None):
+        first, _user = make_item(user)
+        for n in range(count - 1):
+            session = AgendaSession.objects.create(
+                edition=first.edition,
+                kind=AgendaSession.Kind.PANEL,
+                title=f"Panel {n}",
+                starts_at=first.session.starts_at + dt.timedelta(hours=n + 1),
+                ends_at=first.session.starts_at + dt.timedelta(hours=n + 2),
+            )
+            make_item(user, session=session)
+        return first
 
     return make
 

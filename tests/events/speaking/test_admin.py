@@ -194,18 +194,9 @@ def test_overdue_filter_lists_items_past_the_deadline(client, make_item):
 
 @pytest.mark.parametrize("count", [1, 12])
 def test_programme_view_query_count_does_not_grow(
-    client, make_item, count, django_assert_max_num_queries
+    client, make_items, count, django_assert_max_num_queries
 ):
-    first, _user = make_item()
-    for n in range(count - 1):
-        session = AgendaSession.objects.create(
-            edition=first.edition,
-            kind=AgendaSession.Kind.PANEL,
-            title=f"Panel {n}",
-            starts_at=first.session.starts_at + dt.timedelta(hours=n + 1),
-            ends_at=first.session.starts_at + dt.timedelta(hours=n + 2),
-        )
-        make_item(session=session)
+    first = make_items(count)
     client.force_login(staff(ORGANISER))
 
     with django_assert_max_num_queries(14):

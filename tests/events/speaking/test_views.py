@@ -308,26 +308,12 @@ def test_slides_are_private_and_shared_only_as_agreed(client, submitted, setting
     assert client.get(url).status_code == 200
 
 
-def _more_items(make_item, user, count):
-    first, _ = make_item(user)
-    for n in range(count - 1):
-        session = AgendaSession.objects.create(
-            edition=first.edition,
-            kind=AgendaSession.Kind.PANEL,
-            title=f"Panel {n}",
-            starts_at=first.session.starts_at + dt.timedelta(hours=n + 1),
-            ends_at=first.session.starts_at + dt.timedelta(hours=n + 2),
-        )
-        make_item(user, session=session)
-    return first
-
-
 @pytest.mark.parametrize("count", [1, 8])
 def test_portal_query_count_does_not_grow_with_items(
-    client, make_item, count, django_assert_max_num_queries
+    client, make_items, count, django_assert_max_num_queries
 ):
     user = UserFactory()
-    _more_items(make_item, user, count)
+    make_items(count, user)
     client.force_login(user)
 
     with django_assert_max_num_queries(8):
