@@ -75,6 +75,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "speaker_names",
         "updated_at",
         "missing_text",
+        "review_link",
     ]
     list_filter = ["edition", "kind", "state", OverdueFilter, "copresenters_locked"]
     search_fields = ["working_title", "title", "speakers__display_name"]
