@@ -269,3 +269,7 @@ class PartnerAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "website"]
     search_fields = ["name"]
+
+
+# The speaker workflow's admin registers its models (events/speaking/admin.py).
+from events.speaking import admin as speaking_admin  # noqa: E402, F401

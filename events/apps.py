@@ -11,6 +11,9 @@ class EventsConfig(AppConfig):
         # ready, so ready() imports them here.
         from events import cache, changes, models  # noqa: PLC0415
 
+        # Celery autodiscovery finds events.tasks only; the speaker tasks register here.
+        from events.speaking import tasks  # noqa: F401, PLC0415
+
         # Any change to what the public pages show invalidates their cached copies.
         for model in (
             models.Series,

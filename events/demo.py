@@ -19,6 +19,7 @@ from events.models import (
     Venue,
 )
 from events.services import agenda_session_save, edition_save
+from events.speaking import demo as speaking_demo
 from socex.demo import DEMO_ACCOUNTS
 
 SERIES = [
@@ -565,6 +566,7 @@ def load(*, stdout) -> None:
             EditionPartner.objects.update_or_create(
                 edition=edition, partner=partners[name], defaults={"order": order}
             )
+    speaking_demo.load(stdout=stdout)
     stdout.write(
         "Events demo ready: "
         + ", ".join(spec["slug"] for spec in EDITIONS)

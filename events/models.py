@@ -486,3 +486,16 @@ class PublicPagesVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+# Speaker items live in their own module; importing them here makes them models of
+# the events app.
+from events.speaking.models import (  # noqa: E402, F401
+    SpeakerDeadline,
+    SpeakerReminder,
+    Submission,
+    SubmissionEvent,
+    SubmissionInvitation,
+    SubmissionSpeaker,
+    SubmissionVersion,
+)

@@ -44,6 +44,13 @@ class FileNameConverter(_RegexConverter):
     regex = r"[-a-zA-Z0-9_]{1,100}\.[a-z0-9]{1,5}"
 
 
+class TokenConverter(_RegexConverter):
+    """A secret from an emailed link (speaker invitations): URL-safe base64."""
+
+    regex = r"[-A-Za-z0-9_]{20,64}"
+
+
 register_converter(SlugConverter, "short_slug")
 register_converter(FileNameConverter, "file_name")
 register_converter(ReferenceConverter, "reference")
+register_converter(TokenConverter, "token")

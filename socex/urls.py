@@ -48,6 +48,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("my/", include("delegates.urls")),
     path("workshops/", include("workshops.urls")),
+    path("speak/", include("events.speaking.urls")),
     path("", include("delegates.badges.urls")),
     # Public uploads only (speaker photos, partner logos): private files live elsewhere
     # (socex/storage.py). At scale, let the web server in front serve MEDIA_ROOT.

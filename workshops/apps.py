@@ -10,7 +10,14 @@ class WorkshopsConfig(AppConfig):
         # Connecting receivers needs the models, which load after the app registry.
         from events import cache  # noqa: PLC0415
 
-        from . import changes, hooks, models, privacy, receivers  # noqa: F401, PLC0415
+        from . import (  # noqa: F401, PLC0415
+            changes,
+            hooks,
+            models,
+            privacy,
+            receivers,
+            speaking,
+        )
 
         # A change to what the public workshops pages show (titles, summaries,
         # leaders, times, rooms, the call for proposals) invalidates the cached

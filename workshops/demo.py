@@ -14,7 +14,8 @@ from django.db.models import Count
 
 from delegates.models import Registration
 from events.demo import WORKSHOP_THEMES
-from events.models import AgendaSession, Edition, Room, Speaker
+from events.models import AgendaSession, Edition, Room, Speaker, Submission
+from events.speaking.demo import demo_item
 from socex.demo import DEMO_ACCOUNTS
 
 from . import demo_proposals
@@ -172,6 +173,31 @@ def _recount(runs: list[WorkshopRun]) -> None:
         )
 
 
+def _demo_speaker_workshop(edition: Edition, workshop: Workshop) -> None:
+    """The demo speaker leads a workshop whose details the organisers sent back."""
+    speaker = Speaker.objects.filter(slug="marcus-oyelaran").first()
+    if speaker is None or workshop.submission_id:
+        return
+    workshop.submission = demo_item(
+        edition=edition,
+        kind=Submission.Kind.WORKSHOP,
+        working_title=workshop.title,
+        speaker=speaker,
+        state=Submission.State.CHANGES_REQUESTED,
+        comment=(
+            "Please shorten the summary to two sentences and say who the exercise "
+            "is for (SIOs, analysts, or both)."
+        ),
+        details={
+            "title": workshop.title,
+            "summary": workshop.summary,
+            "abstract": "A practical exercise built on a closed case.",
+            "format": Submission.Format.EXERCISE,
+        },
+    )
+    workshop.save(update_fields=["submission"])
+
+
 def load(*, stdout) -> None:
     for slug, (code, mode, capacity) in EDITIONS.items():
         edition = Edition.objects.filter(slug=slug).first()
@@ -186,6 +212,8 @@ def load(*, stdout) -> None:
             edition=edition, defaults={"mode": mode, "workshops_per_delegate": 4}
         )
         runs = _workshops(edition, code, blocks[:4], capacity)
+        if slug == "strategic-2027":
+            _demo_speaker_workshop(edition, runs[-2].workshop)
         if mode == WorkshopSettings.Mode.LIVE:
             added = _choices(edition, runs)
             _recount(runs)

@@ -125,6 +125,15 @@ class Workshop(models.Model):
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     facilitators = models.ManyToManyField(Speaker, related_name="workshops", blank=True)
+    # The leaders' speaker item: its accepted version sets title, summary and
+    # facilitators (workshops/speaking.py answers events' submission_accepted).
+    submission = models.OneToOneField(
+        "events.Submission",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workshop",
+    )
     published = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
 

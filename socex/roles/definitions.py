@@ -83,7 +83,18 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
                 "speaker",
                 "partner",
                 "editionpartner",
+                "speakerdeadline",
             ),
+            # Speaker items: open them, invite speakers, review and request changes,
+            # reopen; accepting is an organiser's decision (events.accept_submission).
+            "events.add_submission",
+            "events.change_submission",
+            "events.view_submission",
+            "events.review_submission",
+            "events.add_submissioninvitation",
+            "events.change_submissioninvitation",
+            "events.view_submissioninvitation",
+            "events.view_speakerreminder",
             *_crud("workshops", "workshop", "workshoprun", "timeblock"),
             *_crud("workshops", "workshopsettings", "workshopcall"),
             "workshops.view_workshopproposal",
@@ -101,12 +112,15 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
             "delegates.change_badgesettings",
             "delegates.view_badgesettings",
         ),
-        # Reads speakers, sessions and workshop proposals and scores the proposals
-        # (blind until they have scored); accepting one is an organiser's.
+        # Reads speakers, sessions, speaker items and workshop proposals; scores the
+        # proposals (blind until they have scored) and reviews speaker items (asking
+        # speakers for changes); accepting either is an organiser's.
         REVIEWER: (
             "events.view_speaker",
             "events.view_agendasession",
             "events.view_sessionspeaker",
+            "events.view_submission",
+            "events.review_submission",
             "workshops.view_workshop",
             "workshops.view_workshopcall",
             "workshops.view_workshopproposal",

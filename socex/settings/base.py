@@ -182,6 +182,15 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "priva
 # Uploaded images (speaker photos, partner logos): checked by socex/images.py.
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_SIDE = env.int("IMAGE_UPLOAD_MAX_SIDE", default=4000)
+# Speakers (events/speaking/): invitation links expire after this many days; reminders
+# go this many days before an edition's speakers' deadline; slides are PDFs up to this.
+SPEAKER_INVITATION_DAYS = env.int("SPEAKER_INVITATION_DAYS", default=21)
+SPEAKER_REMINDER_DAYS = tuple(
+    env.list("SPEAKER_REMINDER_DAYS", cast=int, default=[14, 7, 2])
+)
+SLIDES_MAX_BYTES = env.int("SLIDES_MAX_BYTES", default=25 * 1024 * 1024)
+# Where a speaker's withdrawal is reported (the programme team's mailbox).
+SPEAKER_TEAM_EMAIL = env("SPEAKER_TEAM_EMAIL", default="programme@socex.example")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -361,6 +370,10 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention": {
         "task": "delegates.privacy.tasks.privacy_retention",
         "schedule": 24 * 60 * 60.0,
+    },
+    "speaker-reminders": {
+        "task": "events.speaking.tasks.speaker_reminders_send",
+        "schedule": 6 * 60 * 60.0,
     },
 }
 # Agenda changes (seconds): the people a changed session or run concerns are told

@@ -449,8 +449,8 @@ def test_dashboard_upcoming_editions_cost_no_query_each(
         assert reverse("delegates:register", args=[edition.slug]) in page
 
 
-def test_dashboard_lists_the_speakers_sessions(speaking_user, client, edition):
-    user, session = speaking_user(edition)
+def test_dashboard_links_speakers_to_the_speaker_portal(speaking_user, client, edition):
+    user, _session = speaking_user(edition)
     draft = EditionFactory(status=Edition.Status.DRAFT)
     SessionSpeakerFactory(
         session=AgendaSessionFactory(edition=draft, title="Secret draft talk"),
@@ -461,10 +461,7 @@ def test_dashboard_lists_the_speakers_sessions(speaking_user, client, edition):
     page = client.get(reverse("delegates:dashboard")).content.decode()
 
     assert "Your sessions as a speaker" in page
-    assert "Follow the money" in page
-    assert edition.title in page
-    assert session.room.name in page
-    assert timezone.localtime(session.starts_at).strftime("%H:%M") in page
+    assert f'href="{reverse("speak:portal")}"' in page
     assert "Secret draft talk" not in page
 
 
@@ -490,7 +487,7 @@ def test_dashboard_speaker_sessions_cost_one_query(
     client.force_login(user)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("delegates:dashboard"))
-    assert response.content.decode().count("Talk ") == count - 1
+    assert reverse("speak:portal") in response.content.decode()
 
 
 def test_speaker_registering_for_their_edition_is_a_confirmed_speaker(

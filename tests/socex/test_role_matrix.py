@@ -24,6 +24,8 @@ from django.utils import timezone
 from delegates.badges.models import Badge, BadgePrintJob
 from delegates.badges.services import badge_ensure
 from delegates.models import Message, Registration
+from events.models import Submission
+from events.speaking.services import invitation_create, submission_create
 from socex.mail.models import OutboxEmail
 from socex.roles.definitions import ROLES
 from tests.factories.accounts import UserFactory
@@ -47,6 +49,10 @@ CHECK_IN = "delegates.check_in"
 REVIEW = "workshops.review_proposal"
 DECIDE = "workshops.decide_proposal"
 SEND = "delegates.send_message"
+VIEW_ITEM = "events.view_submission"
+REVIEW_ITEM = "events.review_submission"
+ACCEPT = "events.accept_submission"
+SPEAKER_EXPORT = "events.export_submission"
 
 # The one table: what a user must hold (all of it) to be offered each action or to
 # open each staff URL. ``delete_selected`` is Django's: it needs the model's delete
@@ -75,6 +81,16 @@ ACTIONS = {
     ("account.emailaddress", "make_verified"): {"account.change_emailaddress"},
     ("delegates.user", "erase_personal_data"): {"privacy.erase_person"},
     ("usersessions.usersession", "end_sessions"): {"usersessions.delete_usersession"},
+    ("events.submission", "accept"): {ACCEPT},
+    ("events.submission", "reopen"): {REVIEW_ITEM},
+    ("events.submission", "lock_copresenters"): {"events.change_submission"},
+    ("events.submission", "unlock_copresenters"): {"events.change_submission"},
+    ("events.submissioninvitation", "resend"): {"events.change_submissioninvitation"},
+    ("events.submissioninvitation", "revoke"): {"events.change_submissioninvitation"},
+    ("workshops.workshop", "open_speaker_item"): {
+        "workshops.change_workshop",
+        "events.add_submission",
+    },
 }
 
 # URL name -> [(method, permissions)]. Admin extras first, then the door pages.
@@ -109,6 +125,15 @@ STAFF_URLS = {
     "admin:delegates_message_test": [("POST", {SEND})],
     "admin:delegates_message_send": [("POST", {SEND})],
     "admin:delegates_message_resend_failed": [("POST", {SEND})],
+    "admin:events_submission_review": [("GET", {VIEW_ITEM})],
+    "admin:events_submission_request_changes": [("POST", {VIEW_ITEM, REVIEW_ITEM})],
+    "admin:events_submission_accept": [("POST", {VIEW_ITEM, ACCEPT})],
+    "admin:events_submission_invite": [
+        ("GET", {VIEW_ITEM, "events.add_submissioninvitation"})
+    ],
+    "admin:events_submission_av_csv": [("GET", {VIEW_ITEM, SPEAKER_EXPORT})],
+    "admin:events_submission_av_pdf": [("GET", {VIEW_ITEM, SPEAKER_EXPORT})],
+    "admin:events_submission_arrivals_csv": [("GET", {VIEW_ITEM, SPEAKER_EXPORT})],
     "badges:checkin_index": [("GET", {CHECK_IN})],
     "badges:checkin": [("GET", {CHECK_IN})],
     "badges:checkin_count": [("GET", {CHECK_IN})],
@@ -268,6 +293,16 @@ class World:
             audience=Message.Audience.CONFIRMED,
             subject="Parking at the venue",
             body="Dear {name}, park in the east car park.",
+        )
+        # A submitted speaker item with an open invitation (the review, invite and
+        # export pages, and the accept and invitation actions act on them).
+        self.submission = submission_create(
+            edition=self.edition,
+            kind=Submission.Kind.WORKSHOP,
+            working_title="Matrix workshop",
+        )
+        invitation_create(
+            submission=self.submission, name="Matrix", email="matrix@police.uk"
         )
         self.email = OutboxEmail.objects.create(
             to="officer@police.uk",

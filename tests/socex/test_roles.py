@@ -114,6 +114,8 @@ def test_reviewer_reads_and_scores_proposals_and_viewer_only_reads():
         "events.view_speaker",
         "events.view_agendasession",
         "events.view_sessionspeaker",
+        "events.view_submission",
+        "events.review_submission",
         "workshops.view_workshop",
         "workshops.view_workshopcall",
         "workshops.view_workshopproposal",
@@ -121,6 +123,11 @@ def test_reviewer_reads_and_scores_proposals_and_viewer_only_reads():
     }
     assert "workshops.decide_proposal" not in held(REVIEWER)
     assert "workshops.decide_proposal" in held(ORGANISER)
+
+
+def test_only_organisers_accept_speaker_items_and_export_speakers_needs():
+    for permission in ("events.accept_submission", "events.export_submission"):
+        assert {role for role in ROLES if permission in held(role)} == {ORGANISER}
 
 
 def test_viewer_does_not_read_the_outbox():

@@ -10,6 +10,7 @@ from events.models import AgendaSession
 
 from .. import services
 from ..models import TimeBlock, Workshop, WorkshopRun
+from ..speaking import workshop_speaker_item_open
 from .common import message_errors
 from .runs import WorkshopRunAdminForm
 
@@ -60,6 +61,24 @@ class WorkshopAdmin(admin.ModelAdmin):
     filter_horizontal = ["facilitators"]
     inlines = [WorkshopRunInline]
     list_select_related = ["edition"]
+    raw_id_fields = ["submission"]
+    actions = ["open_speaker_item"]
+
+    def has_speaker_item_permission(self, request) -> bool:
+        return request.user.has_perms(
+            ["workshops.change_workshop", "events.add_submission"]
+        )
+
+    @admin.action(
+        description=_("Open a speaker item (to invite the leaders)"),
+        permissions=["speaker_item"],
+    )
+    def open_speaker_item(self, request, queryset):
+        for workshop in queryset.order_by("pk"):
+            try:
+                workshop_speaker_item_open(workshop=workshop, actor=request.user)
+            except ValidationError as exc:
+                message_errors(self, request, exc)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("runs")
