@@ -12,3 +12,9 @@ from django.dispatch import Signal
 
 edition_duplicated = Signal()
 edition_capacity_changed = Signal()
+
+# Hook: sent by ``AgendaSession.clean`` with ``room_id``, ``starts_at``, ``ends_at``
+# and ``session`` (the session checked, maybe unsaved); each receiver returns a list
+# of dicts with keys ``title``, ``starts_at``, ``ends_at``: what else the room holds
+# in that time (``workshops.hooks``: its runs, not those of ``session``'s own block).
+collect_room_bookings = Signal()

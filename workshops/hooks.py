@@ -6,8 +6,9 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from delegates.signals import collect_badge_workshops, collect_dashboard_panels
+from events.signals import collect_room_bookings
 
-from .models import WorkshopChoice
+from .models import WorkshopChoice, WorkshopRun
 
 
 @receiver(collect_badge_workshops, dispatch_uid="workshops_badge_workshops")
@@ -43,3 +44,29 @@ def dashboard_panels(sender, request, registrations, **kwargs) -> dict[int, str]
         )
         for registration in registrations
     }
+
+
+@receiver(collect_room_bookings, dispatch_uid="workshops_room_bookings")
+def room_bookings(sender, room_id, starts_at, ends_at, session, **kwargs) -> list[dict]:
+    """The runs in ``room_id`` whose block overlaps the time, so an agenda session is
+    not put where a workshop is held (the runs of ``session``'s own block excepted:
+    they move with it)."""
+    runs = (
+        WorkshopRun.objects.filter(
+            room_id=room_id,
+            block__session__starts_at__lt=ends_at,
+            block__session__ends_at__gt=starts_at,
+        )
+        .select_related("workshop", "block__session")
+        .order_by("block__session__starts_at", "pk")
+    )
+    if session.pk:
+        runs = runs.exclude(block__session_id=session.pk)
+    return [
+        {
+            "title": run.workshop.title,
+            "starts_at": run.block.session.starts_at,
+            "ends_at": run.block.session.ends_at,
+        }
+        for run in runs[:1]
+    ]

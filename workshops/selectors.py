@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -199,3 +199,18 @@ def choices_count(edition: Edition) -> int:
     return WorkshopChoice.objects.filter(run__workshop__edition=edition).aggregate(
         n=Count("pk")
     )["n"]
+
+
+def runs_over_room_capacity(edition: Edition) -> list[WorkshopRun]:
+    """The edition's runs that offer more places than their room seats (allowed only
+    by the organiser's ``over_room_capacity`` override), in time order, with the
+    workshop, block and room: one query, for the edition dashboard."""
+    return list(
+        WorkshopRun.objects.filter(
+            workshop__edition=edition,
+            room__isnull=False,
+            capacity__gt=F("room__capacity"),
+        )
+        .select_related("workshop", "block__session", "room")
+        .order_by("block__session__starts_at", "workshop__order", "pk")
+    )

@@ -23,7 +23,7 @@ from .common import BlockFilter, adopt, message_errors
 class WorkshopRunAdminForm(forms.ModelForm):
     class Meta:
         model = WorkshopRun
-        fields = ["workshop", "block", "room", "capacity"]
+        fields = ["workshop", "block", "room", "capacity", "over_room_capacity"]
 
     def clean_capacity(self):
         """The capacity rule is the service's: the same words as everywhere else."""
@@ -53,7 +53,15 @@ class WorkshopRunAdmin(admin.ModelAdmin):
     ]
     search_fields = ["workshop__title"]
     readonly_fields = ["seats_taken", "attendance_table", "sheet", "attendance_links"]
-    fields = ["workshop", "block", "room", "capacity", "seats_taken", "sheet"]
+    fields = [
+        "workshop",
+        "block",
+        "room",
+        "capacity",
+        "over_room_capacity",
+        "seats_taken",
+        "sheet",
+    ]
     actions = ["request_sheets", "export_csv"]
     change_form_template = "workshops/admin/run_change_form.html"
 
@@ -107,6 +115,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
                     block=obj.block,
                     room=obj.room,
                     capacity=obj.capacity,
+                    over_room_capacity=obj.over_room_capacity,
                 ),
             )
             return
@@ -117,6 +126,11 @@ class WorkshopRunAdmin(admin.ModelAdmin):
                 capacity=(
                     form.cleaned_data.get("capacity")
                     if "capacity" in form.changed_data
+                    else None
+                ),
+                over_room_capacity=(
+                    obj.over_room_capacity
+                    if "over_room_capacity" in form.changed_data
                     else None
                 ),
                 actor=request.user,
