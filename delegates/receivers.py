@@ -1,10 +1,13 @@
 """Reactions to other apps' signals: connected from DelegatesConfig.ready()."""
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from events.signals import edition_capacity_changed, edition_duplicated
 
 from . import services
+from .models import Registration, Substitution
+from .signals import registration_status_changed
 
 
 @receiver(edition_capacity_changed, dispatch_uid="delegates_promote_on_capacity")
@@ -19,3 +22,18 @@ def promote_on_capacity_change(sender, *, edition, old_capacity, new_capacity, *
 def copy_trusted_domains(sender, *, source, copy, session_map, **kw):
     """Next year's edition vets against the same trusted domains."""
     services.trusted_domains_copy(source=source, target=copy)
+
+
+@receiver(registration_status_changed, dispatch_uid="delegates_end_nominations")
+def end_nominations(sender, *, registration, from_status, to_status, **kw):
+    """A place that is no longer confirmed (cancelled, declined, waitlisted) cannot
+    pass: its pending nomination is withdrawn, so the link says so."""
+    if to_status in (Registration.Status.CONFIRMED, Registration.Status.SUBSTITUTED):
+        return
+    Substitution.objects.filter(
+        registration=registration, status__in=Substitution.PENDING
+    ).update(
+        status=Substitution.Status.CANCELLED,
+        reason=str(Registration.Status(to_status).label),
+        decided_at=timezone.now(),
+    )

@@ -8,6 +8,14 @@ with ``registration``, ``from_status`` and ``to_status`` (e.g. a cancellation fr
 workshop seats; a confirmation after the workshop deadline opens a 72-hour window).
 ``services.transitions._transition`` lists every receiver's effect.
 
+``registration_substituted``: sent inside the transaction that passes a place to a
+colleague (``services.substitutions``), after both status changes, with
+``registration`` (the old one, now ``substituted``), ``new_registration`` (the
+colleague's, confirmed), ``pass_workshops`` and ``actor``. The old registration's
+``registration_status_changed`` to ``substituted`` is sent too, but receivers leave
+its workshop seats to this signal (``workshops.receivers`` moves them to the new
+registration, or releases them).
+
 Hooks (each receiver returns its part of the answer):
 
 ``collect_agenda_items``: sent when building a delegate's personal agenda (.ics and
@@ -28,6 +36,11 @@ given (a 400-badge print job asks per chunk, not per badge). Gathered by
 rendered (a safe string, as ``render_to_string`` returns; a plain string is
 escaped). It should not cost more queries than the panels it shows. Gathered by
 ``selectors.dashboard_panels``.
+
+``collect_registration_workshops``: sent once per export, with ``registrations`` (a
+list); each receiver returns a dict {registration id: text} naming the workshops
+each holds, in time order (one line for a spreadsheet cell), in a fixed number of
+queries. Gathered by ``selectors.export_rows``.
 """
 
 from django.dispatch import Signal
@@ -36,3 +49,5 @@ registration_status_changed = Signal()
 collect_agenda_items = Signal()
 collect_badge_workshops = Signal()
 collect_dashboard_panels = Signal()
+registration_substituted = Signal()
+collect_registration_workshops = Signal()

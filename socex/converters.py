@@ -37,5 +37,12 @@ class ReferenceConverter(_RegexConverter):
     regex = rf"[-A-Za-z0-9]{{1,{REFERENCE_MAX_LENGTH}}}"
 
 
+class TokenConverter(_RegexConverter):
+    """A link's secret token (``secrets.token_urlsafe(32)``: 43 URL-safe characters)."""
+
+    regex = r"[-A-Za-z0-9_]{43}"
+
+
 register_converter(SlugConverter, "short_slug")
+register_converter(TokenConverter, "token")
 register_converter(ReferenceConverter, "reference")

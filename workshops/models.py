@@ -483,6 +483,7 @@ class WorkshopAuditEntry(models.Model):
         ALLOCATION_PUBLISHED = "allocation_published", _("Allocation published")
         WINDOW_OPENED = "window_opened", _("Late choice window opened")
         SEATS_RELEASED = "seats_released", _("Seats released")
+        SEATS_PASSED = "seats_passed", _("Seats passed to a substitute")
 
     edition = models.ForeignKey(
         Edition, on_delete=models.CASCADE, related_name="workshop_audit"

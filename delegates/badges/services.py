@@ -460,6 +460,9 @@ REFUSALS = {
         "Refused: this registration is still awaiting approval."
     ),
     Registration.Status.DECLINED: _("Refused: this registration was declined."),
+    Registration.Status.SUBSTITUTED: _(
+        "Refused: this place passed to a colleague, who has their own badge."
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from .allocations import allocation_publish, allocation_run
 from .choices import (
     LATE_WINDOW,
     choice_window_open,
+    workshop_choices_pass,
     workshop_choices_release,
     workshop_choices_set,
     workshop_preferences_set,
@@ -42,6 +43,7 @@ __all__ = [
     "sign_in_sheet_render",
     "sign_in_sheet_request",
     "workshop_choice_move",
+    "workshop_choices_pass",
     "workshop_choices_release",
     "workshop_choices_set",
     "workshop_preferences_set",
