@@ -6,9 +6,9 @@ registered, so its print actions can be added to EditionAdmin and RegistrationAd
 without the events app knowing about badges.
 """
 
-from . import people, registrations
+from . import people, registrations, substitutions
 
 # isort: split
 from ..badges import admin as badges_admin
 
-__all__ = ["badges_admin", "people", "registrations"]
+__all__ = ["badges_admin", "people", "registrations", "substitutions"]

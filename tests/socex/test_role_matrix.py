@@ -38,6 +38,7 @@ APPROVE = "delegates.approve_registration"
 EXPORT = "delegates.export_registration"
 PRINT = "delegates.add_badgeprintjob"
 CHECK_IN = "delegates.check_in"
+SUBSTITUTE = "delegates.substitute_registration"
 
 # The one table: what a user must hold (all of it) to be offered each action or to
 # open each staff URL. ``delete_selected`` is Django's: it needs the model's delete
@@ -49,6 +50,10 @@ ACTIONS = {
     ("delegates.registration", "resend_confirmation"): {APPROVE},
     ("delegates.registration", "export_csv"): {EXPORT},
     ("delegates.registration", "export_xlsx"): {EXPORT},
+    ("delegates.registration", "substitute"): {SUBSTITUTE},
+    ("delegates.substitution", "approve"): {APPROVE},
+    ("delegates.substitution", "decline"): {APPROVE},
+    ("delegates.substitution", "withdraw"): {SUBSTITUTE},
     ("delegates.registration", "print_badges_single"): {PRINT},
     ("delegates.registration", "print_badges_sheet"): {PRINT},
     ("events.edition", "print_badges_single"): {PRINT},
