@@ -322,16 +322,35 @@ EXPORT_COLUMNS = [
     ("phone", "Phone"),
     ("dietary_requirements", "Dietary requirements"),
     ("accessibility_requirements", "Accessibility requirements"),
+    ("workshops", "Workshops"),
     ("created_at", "Registered at"),
 ]
+
+
+def registration_workshops(*, registrations: list[Registration]) -> dict[int, str]:
+    """What each registration holds in the apps above (its workshops, one line),
+    by registration id: ``collect_registration_workshops``, asked once."""
+    texts: dict[int, list[str]] = {}
+    if not registrations:
+        return {}
+    for _receiver, response in signals.collect_registration_workshops.send(
+        sender=Registration, registrations=registrations
+    ):
+        for registration_id, text in (response or {}).items():
+            texts.setdefault(registration_id, []).append(text)
+    return {pk: "; ".join(parts) for pk, parts in texts.items()}
 
 
 def export_rows(*, queryset: QuerySet[Registration]) -> list[list[str]]:
     """One row of strings per registration, in EXPORT_COLUMNS order."""
     rows = []
-    for registration in queryset.select_related("edition", "user__profile").order_by(
-        "edition_id", "number"
-    ):
+    registrations = list(
+        queryset.select_related("edition", "user__profile").order_by(
+            "edition_id", "number"
+        )
+    )
+    workshops = registration_workshops(registrations=registrations)
+    for registration in registrations:
         profile = getattr(registration.user, "profile", None)
 
         def field(name, profile=profile):
@@ -356,6 +375,7 @@ def export_rows(*, queryset: QuerySet[Registration]) -> list[list[str]]:
                 field("phone"),
                 field("dietary_requirements"),
                 field("accessibility_requirements"),
+                workshops.get(registration.pk, ""),
                 registration.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )
