@@ -7,13 +7,16 @@ from allauth.account.models import EmailAddress
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -166,6 +169,38 @@ def waitlist_queue(*, edition: Edition) -> QuerySet[Registration]:
     return Registration.objects.filter(
         edition=edition, category=Category.DELEGATE, status=Status.WAITLISTED
     ).order_by("waitlisted_at", "id")
+
+
+def waitlist_with_positions(*, edition: Edition) -> QuerySet[Registration]:
+    """The edition's waiting list in queue order, each row with ``position`` (1 for
+    the next in line) computed by the database (``ROW_NUMBER()`` over the queue)
+    and the person's profile: one query however long the list."""
+    return (
+        waitlist_queue(edition=edition)
+        .select_related("user__profile")
+        .annotate(
+            position=Window(
+                RowNumber(), order_by=[F("waitlisted_at").asc(), F("id").asc()]
+            )
+        )
+    )
+
+
+def waitlist_editions() -> list[Edition]:
+    """Editions with a waiting list, soonest first, each with ``waiting`` (how
+    many) and ``longest`` (when the first in line joined): one query."""
+    waiting = Q(
+        registrations__status=Status.WAITLISTED,
+        registrations__category=Category.DELEGATE,
+    )
+    return list(
+        Edition.objects.annotate(
+            waiting=Count("registrations", filter=waiting),
+            longest=Min("registrations__waitlisted_at", filter=waiting),
+        )
+        .filter(waiting__gt=0)
+        .order_by("start_date", "pk")
+    )
 
 
 def _ahead_in_queue() -> QuerySet[Registration]:

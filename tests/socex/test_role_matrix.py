@@ -74,6 +74,12 @@ ACTIONS = {
 STAFF_URLS = {
     "admin:delegates_registration_summary_index": [("GET", {EXPORT})],
     "admin:delegates_registration_summary": [("GET", {EXPORT})],
+    "admin:delegates_registration_waiting_list_index": [
+        ("GET", {"delegates.view_registration"})
+    ],
+    "admin:delegates_registration_waiting_list": [
+        ("GET", {"delegates.view_registration"})
+    ],
     "admin:delegates_badgeprintjob_print": [("GET", {PRINT})],
     "admin:delegates_badgeprintjob_download": [
         ("GET", {"delegates.view_badgeprintjob", EXPORT})
