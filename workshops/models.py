@@ -531,3 +531,23 @@ class SignInSheet(RenderedFile):
 
     def __str__(self) -> str:
         return f"Sign-in sheet: {self.run}"
+
+
+class EditionSignInSheets(RenderedFile):
+    """One PDF holding the sign-in sheet of every run of an edition (each run on
+    its own pages, in time order), rendered by a Celery task."""
+
+    files_under = "workshops/sheets/"
+
+    edition = models.OneToOneField(
+        Edition, on_delete=models.CASCADE, related_name="workshop_sign_in_sheets"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("edition's sign-in sheets")
+        verbose_name_plural = _("editions' sign-in sheets")
+
+    def __str__(self) -> str:
+        return f"Sign-in sheets: {self.edition}"

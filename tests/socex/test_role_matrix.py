@@ -30,7 +30,12 @@ from tests.factories.accounts import UserFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
-from workshops.models import Allocation, SignInSheet, WorkshopChoice
+from workshops.models import (
+    Allocation,
+    EditionSignInSheets,
+    SignInSheet,
+    WorkshopChoice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +69,7 @@ ACTIONS = {
     ("workshops.workshopsettings", "allocate"): {"workshops.allocate"},
     ("workshops.workshoprun", "request_sheets"): {EXPORT},
     ("workshops.workshoprun", "export_csv"): {EXPORT},
+    ("workshops.workshoprun", "request_edition_sheets"): {EXPORT},
     ("mail.outboxemail", "resend"): {"mail.change_outboxemail"},
     ("account.emailaddress", "make_verified"): {"account.change_emailaddress"},
     ("delegates.user", "erase_personal_data"): {"privacy.erase_person"},
@@ -89,6 +95,9 @@ STAFF_URLS = {
         ("GET", {"workshops.view_workshoprun", EXPORT})
     ],
     "admin:workshops_workshoprun_sheet": [
+        ("GET", {"workshops.view_workshoprun", EXPORT})
+    ],
+    "admin:workshops_workshoprun_edition_sheets": [
         ("GET", {"workshops.view_workshoprun", EXPORT})
     ],
     "admin:workshops_workshoprun_sheet_request": [
@@ -238,6 +247,10 @@ class World:
             run=self.run, status=SignInSheet.Status.READY
         )
         sheet.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 sheet"), save=True)
+        sheets = EditionSignInSheets.objects.create(
+            edition=self.edition, status=EditionSignInSheets.Status.READY
+        )
+        sheets.file.save("all.pdf", ContentFile(b"%PDF-1.4 sheets"), save=True)
         self.choice = WorkshopChoice.objects.create(
             registration=self.confirmed,
             run=self.run,

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from delegates.privacy import services as privacy
+from events.models import Edition
 from socex.exports import csv_response
 
 from .. import selectors, services
-from ..models import SignInSheet, WorkshopRun
+from ..models import EditionSignInSheets, SignInSheet, WorkshopRun
 from .common import BlockFilter, adopt, message_errors
 
 
@@ -62,7 +63,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
         "seats_taken",
         "sheet",
     ]
-    actions = ["request_sheets", "export_csv"]
+    actions = ["request_sheets", "request_edition_sheets", "export_csv"]
     change_form_template = "workshops/admin/run_change_form.html"
 
     @admin.display(description=_("Taken / capacity"), ordering="seats_taken")
@@ -158,6 +159,11 @@ class WorkshopRunAdmin(admin.ModelAdmin):
                 name="workshops_workshoprun_sheet",
             ),
             path(
+                "edition/<int:edition_id>/sign-in-sheets.pdf",
+                self.admin_site.admin_view(self.edition_sheets_view),
+                name="workshops_workshoprun_edition_sheets",
+            ),
+            path(
                 "<int:pk>/sign-in-sheet/request/",
                 self.admin_site.admin_view(require_POST(self.sheet_request_view)),
                 name="workshops_workshoprun_sheet_request",
@@ -218,6 +224,32 @@ class WorkshopRunAdmin(admin.ModelAdmin):
             content_type="application/pdf",
         )
 
+    def edition_sheets_view(self, request, edition_id):
+        """The one PDF of every sign-in sheet of an edition, once rendered."""
+        if not (
+            self.has_view_permission(request) and self.has_export_permission(request)
+        ):
+            raise PermissionDenied
+        edition = get_object_or_404(Edition, pk=edition_id)
+        sheets = EditionSignInSheets.objects.filter(
+            edition=edition, status=EditionSignInSheets.Status.READY
+        ).first()
+        if sheets is None or not sheets.file:
+            raise Http404(_("The sign-in sheets are not ready yet."))
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.SIGN_IN_SHEET,
+            edition=edition,
+            rows=selectors.choices_count(edition),
+            detail="all runs",
+        )
+        return FileResponse(
+            sheets.file.open("rb"),
+            as_attachment=True,
+            filename=f"sign-in-sheets-{edition.slug}.pdf",
+            content_type="application/pdf",
+        )
+
     def sheet_request_view(self, request, pk):
         run = self._run_or_404(request, pk)
         services.sign_in_sheet_request(run=run)
@@ -237,6 +269,32 @@ class WorkshopRunAdmin(admin.ModelAdmin):
             _("%(count)s sign-in sheets are being prepared.")
             % {"count": queryset.count()},
         )
+
+    @admin.action(
+        description=_(
+            "Prepare one PDF of all sign-in sheets of the selected runs' conferences"
+        ),
+        permissions=["export"],
+    )
+    def request_edition_sheets(self, request, queryset):
+        editions = Edition.objects.filter(
+            pk__in=queryset.values("workshop__edition")
+        ).order_by("start_date", "pk")
+        for edition in editions:
+            services.edition_sign_in_sheets_request(edition=edition)
+            self.message_user(
+                request,
+                format_html(
+                    _(
+                        "The sign-in sheets of {} are being prepared in one PDF: "
+                        '<a href="{}">download it</a> in a moment.'
+                    ),
+                    edition,
+                    reverse(
+                        "admin:workshops_workshoprun_edition_sheets", args=[edition.pk]
+                    ),
+                ),
+            )
 
     @admin.action(description=_("Export attendance (CSV)"), permissions=["export"])
     def export_csv(self, request, queryset):

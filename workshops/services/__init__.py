@@ -32,7 +32,12 @@ from .organiser import (
     workshop_run_delete_validate,
     workshop_run_update,
 )
-from .sheets import sign_in_sheet_render, sign_in_sheet_request
+from .sheets import (
+    edition_sign_in_sheets_render,
+    edition_sign_in_sheets_request,
+    sign_in_sheet_render,
+    sign_in_sheet_request,
+)
 
 __all__ = [
     "UNCHANGED",
@@ -40,6 +45,8 @@ __all__ = [
     "allocation_publish",
     "allocation_run",
     "choice_window_open",
+    "edition_sign_in_sheets_render",
+    "edition_sign_in_sheets_request",
     "sign_in_sheet_render",
     "sign_in_sheet_request",
     "workshop_choice_move",
