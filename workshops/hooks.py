@@ -11,7 +11,7 @@ from delegates.signals import (
     collect_dashboard_panels,
     collect_registration_workshops,
 )
-from events.signals import collect_room_bookings
+from events.signals import collect_room_bookings, collect_room_uses
 
 from .models import WorkshopChoice, WorkshopRun
 
@@ -97,4 +97,23 @@ def room_bookings(sender, room_id, starts_at, ends_at, session, **kwargs) -> lis
             "ends_at": run.block.session.ends_at,
         }
         for run in runs[:1]
+    ]
+
+
+@receiver(collect_room_uses, dispatch_uid="workshops_room_uses")
+def room_uses(sender, edition, venue, **kwargs) -> list[dict]:
+    """The edition's runs at rooms of another venue than ``venue`` (one query)."""
+    runs = (
+        WorkshopRun.objects.filter(workshop__edition=edition, room__isnull=False)
+        .exclude(room__venue=venue)
+        .select_related("workshop", "block__session", "room__venue")
+    )
+    return [
+        {
+            "kind": "Workshop",
+            "title": run.workshop.title,
+            "starts_at": run.block.session.starts_at,
+            "room": run.room,
+        }
+        for run in runs
     ]

@@ -9,7 +9,7 @@ from delegates.signals import (
     registration_status_changed,
     registration_substituted,
 )
-from events.signals import edition_duplicated
+from events.signals import edition_duplicated, edition_rooms_moved
 
 from . import services
 from .models import WorkshopChoice, WorkshopRun
@@ -59,6 +59,15 @@ def on_registration_substituted(
             actor=actor,
             reason=Registration.Status.SUBSTITUTED.label,
         )
+
+
+@receiver(edition_rooms_moved, dispatch_uid="workshops_rooms_moved")
+def on_edition_rooms_moved(sender, edition, room_map, actor=None, **kwargs) -> int:
+    """An edition moved venue: its runs follow room by room, each held to the room
+    rules (capacity, clashes); a refusal rolls the whole move back."""
+    return services.workshop_runs_rooms_move(
+        edition=edition, room_map=room_map, actor=actor
+    )
 
 
 @receiver(edition_duplicated, dispatch_uid="workshops_edition_duplicated")

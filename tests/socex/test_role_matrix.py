@@ -79,6 +79,7 @@ ACTIONS = {
 # URL name -> [(method, permissions)]. Admin extras first, then the door pages.
 STAFF_URLS = {
     "admin:delegates_registration_summary_index": [("GET", {EXPORT})],
+    "admin:events_edition_venue": [("GET", {"events.change_edition"})],
     "admin:delegates_registration_summary": [("GET", {EXPORT})],
     "admin:delegates_registration_waiting_list_index": [
         ("GET", {"delegates.view_registration"})

@@ -31,6 +31,7 @@ from .organiser import (
     workshop_run_delete,
     workshop_run_delete_validate,
     workshop_run_update,
+    workshop_runs_rooms_move,
 )
 from .sheets import (
     edition_sign_in_sheets_render,
@@ -60,5 +61,6 @@ __all__ = [
     "workshop_run_delete",
     "workshop_run_delete_validate",
     "workshop_run_update",
+    "workshop_runs_rooms_move",
     "workshops_copy",
 ]

@@ -146,6 +146,31 @@ def workshop_run_update(
     return locked
 
 
+@transaction.atomic
+def workshop_runs_rooms_move(*, edition, room_map: dict, actor=None) -> int:
+    """Move the edition's runs from each old room of ``room_map`` to its new room
+    (or none), under the runs' locks, each validated by the model's room rules
+    (at the venue, seats for its capacity, free at its time); all or nothing, a
+    refusal names the run. Seats and choices are not touched. Returns the count."""
+    ids = list(
+        WorkshopRun.objects.filter(
+            workshop__edition=edition, room_id__in=list(room_map)
+        ).values_list("pk", flat=True)
+    )
+    runs = lock_runs(ids)
+    for run in sorted(runs.values(), key=lambda r: (r.block.session.starts_at, r.pk)):
+        run.room = room_map[run.room_id]
+        try:
+            run.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("%(run)s: %(error)s")
+                % {"run": run_label(run), "error": " ".join(error.messages)}
+            ) from error
+        run.save(update_fields=["room"])
+    return len(runs)
+
+
 def workshop_run_delete_validate(*, run: WorkshopRun) -> None:
     """Refuse to delete a run while delegates hold seats in it; the one statement of
     the rule (the service checks it under the run's lock, the admin before saving)."""
