@@ -18,6 +18,7 @@ from delegates.models import (
     RegistrationStatusChange,
     Substitution,
 )
+from delegates.privacy import services as privacy_services
 from delegates.services import substitutions
 from socex.mail.models import OutboxEmail
 from tests.factories.accounts import StaffFactory
@@ -431,3 +432,40 @@ def test_another_delegates_registration_is_not_found(delegate, make_delegate, cl
     assert client.get(url).status_code == 404
     assert client.post(url, {"email": "sam@police.uk"}).status_code == 404
     assert Substitution.objects.count() == 0
+
+
+def test_the_colleagues_badge_renders_through_the_usual_path(
+    delegate, make_delegate, django_capture_on_commit_callbacks
+):
+    colleague = make_delegate("sam.patel@police.uk", badge_name="Sam Patel")
+    substitution, _token = _nominate(
+        delegate, colleague.email, capture=django_capture_on_commit_callbacks
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.substitution_accept(
+            substitution=substitution, user=colleague, consent_terms=True
+        )
+    substitution.refresh_from_db()
+    badge = substitution.new_registration.badge
+    assert badge.status == badge.Status.READY
+    with badge.file.open("rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+
+
+def test_erasing_the_colleague_removes_their_address_and_name(
+    delegate, make_delegate, django_capture_on_commit_callbacks
+):
+    colleague = make_delegate("sam.patel@police.uk", first_name="Samira")
+    substitution, _token = _nominate(
+        delegate, colleague.email, capture=django_capture_on_commit_callbacks
+    )
+    services.substitution_accept(
+        substitution=substitution, user=colleague, consent_terms=True
+    )
+    privacy_services.person_anonymise(user=colleague)
+    substitution.refresh_from_db()
+    assert "sam.patel" not in substitution.email
+    history = RegistrationStatusChange.objects.filter(
+        registration=delegate, to_status=Status.SUBSTITUTED
+    ).get()
+    assert history.reason == ""
