@@ -28,7 +28,7 @@ from socex.mail.services import email_queue
 
 from .. import selectors, signals
 from ..models import Registration, Substitution, User
-from .emails import _email_context
+from .emails import EmailDrafts, _email_context
 from .registrations import _reference
 from .seats import _lock_edition
 from .transitions import _transition
@@ -257,6 +257,12 @@ def substitution_accept(
     otherwise it awaits an organiser's approval and the colleague is emailed so.
     The link is used either way.
     """
+    # Before the lock: the emails of the place passing, when it will pass now.
+    drafts = None
+    if user.email.lower() == substitution.email.lower() and selectors.user_is_trusted(
+        edition=substitution.registration.edition, user=user
+    ):
+        drafts = _completion_drafts(substitution.registration_id, user)
     # The edition first, as every status change locks it before the registration's
     # rows (a cancellation then withdraws this nomination): no deadlock.
     edition, seats = _lock_edition(substitution.registration.edition_id)
@@ -295,7 +301,7 @@ def substitution_accept(
     locked.nominee = user
     locked.accepted_at = timezone.now()
     if selectors.user_is_trusted(edition=edition, user=user):
-        return _substitution_complete(locked, edition, seats, actor=user)
+        return _substitution_complete(locked, edition, seats, actor=user, drafts=drafts)
     locked.status = SubStatus.AWAITING_APPROVAL
     locked.save(update_fields=["nominee", "accepted_at", "status"])
     email_queue(
@@ -324,6 +330,12 @@ def substitution_approve(*, substitution: Substitution, actor: User) -> Substitu
         .values_list("edition_id", flat=True)
         .get()
     )
+    nominee = (
+        Substitution.objects.select_related("nominee").get(pk=substitution.pk).nominee
+    )
+    drafts = (
+        _completion_drafts(registration_id, nominee) if nominee is not None else None
+    )
     edition, seats = _lock_edition(edition_id)  # first, as in substitution_accept
     locked = _lock_substitution(substitution)
     if locked.status != SubStatus.AWAITING_APPROVAL:
@@ -331,7 +343,7 @@ def substitution_approve(*, substitution: Substitution, actor: User) -> Substitu
             _("Only an accepted nomination can be approved; this one is %(status)s.")
             % {"status": locked.get_status_display().lower()}
         )
-    return _substitution_complete(locked, edition, seats, actor=actor)
+    return _substitution_complete(locked, edition, seats, actor=actor, drafts=drafts)
 
 
 @transaction.atomic
@@ -371,8 +383,46 @@ def substitution_decline(
     return locked
 
 
+def _reasons(old: Registration, user: User) -> tuple[str, str]:
+    """What the two registrations' histories (and emails) say: the old one to whom
+    it passed, the new one whose place it took."""
+    profile = getattr(user, "profile", None)
+    name = profile.full_name if profile else user.email
+    return (
+        str(
+            _("Place passed to %(name)s (%(email)s).")
+            % {"name": name, "email": user.email}
+        ),
+        str(_("Took the place of %(reference)s.") % {"reference": old.reference}),
+    )
+
+
+def _completion_drafts(registration_id: int, user: User) -> EmailDrafts:
+    """Before the lock: the delegate's and the colleague's emails of the place
+    passing (see ``EmailDrafts``), so the locked part only fills them in."""
+    old = Registration.objects.select_related(
+        "edition__series", "edition__venue", "user__profile"
+    ).get(pk=registration_id)
+    user.profile = selectors.profile_for(user=user)
+    old_reason, new_reason = _reasons(old, user)
+    new = Registration.objects.filter(edition=old.edition, user=user).first()
+    if new is None:
+        new = Registration(edition=old.edition, user=user, category=Category.DELEGATE)
+    new.edition, new.user = old.edition, user
+    return (
+        EmailDrafts()
+        .add(old, templates=[SUBSTITUTED_EMAIL], reason=old_reason)
+        .add_statuses(new, statuses=[Status.CONFIRMED], reason=new_reason)
+    )
+
+
 def _substitution_complete(
-    substitution: Substitution, edition: Edition, seats, *, actor: User
+    substitution: Substitution,
+    edition: Edition,
+    seats,
+    *,
+    actor: User,
+    drafts: EmailDrafts | None = None,
 ) -> Substitution:
     """Pass the place, in the caller's transaction, which has locked the edition and
     its seats row, then ``substitution``. Locks the old registration (the order
@@ -397,22 +447,18 @@ def _substitution_complete(
     user = substitution.nominee
     _check_place_can_pass(old, user.email)
     now = timezone.now()
-    profile = selectors.profile_for(user=user)
-    user.profile = profile
-    name = profile.full_name if profile else user.email
+    user.profile = selectors.profile_for(user=user)
+    old_reason, reason = _reasons(old, user)
     old.cancelled_at = now
     _transition(
         old,
         seats,
         to_status=Status.SUBSTITUTED,
         actor=actor,
-        reason=str(
-            _("Place passed to %(name)s (%(email)s).")
-            % {"name": name, "email": user.email}
-        ),
+        reason=old_reason,
         template=SUBSTITUTED_EMAIL,
+        drafts=drafts,
     )
-    reason = str(_("Took the place of %(reference)s.") % {"reference": old.reference})
     existing = (
         Registration.objects.select_for_update(of=("self",))
         .filter(edition=edition, user=user)
@@ -426,7 +472,12 @@ def _substitution_complete(
         existing.consent_terms, existing.consented_at = True, now
         existing.decline_reason = ""
         new = _transition(
-            existing, seats, to_status=Status.CONFIRMED, actor=actor, reason=reason
+            existing,
+            seats,
+            to_status=Status.CONFIRMED,
+            actor=actor,
+            reason=reason,
+            drafts=drafts,
         )
     else:
         seats.last_number += 1
@@ -446,6 +497,7 @@ def _substitution_complete(
             reason=reason,
             from_status="",
             save_seats=True,
+            drafts=drafts,
         )
     signals.registration_substituted.send(
         sender=Registration,

@@ -469,3 +469,24 @@ def test_erasing_the_colleague_removes_their_address_and_name(
         registration=delegate, to_status=Status.SUBSTITUTED
     ).get()
     assert history.reason == ""
+
+
+def test_the_emails_drafted_before_the_lock_fit_the_place_passing(
+    delegate, make_delegate, caplog, django_capture_on_commit_callbacks
+):
+    colleague = make_delegate("sam.patel@police.uk")
+    substitution, _token = _nominate(
+        delegate, colleague.email, capture=django_capture_on_commit_callbacks
+    )
+    with caplog.at_level("INFO", logger="delegates.services.emails"):
+        services.substitution_accept(
+            substitution=substitution, user=colleague, consent_terms=True
+        )
+    assert "rendered under the edition lock" not in caplog.text
+    substitution.refresh_from_db()
+    confirmed = OutboxEmail.objects.get(
+        to=colleague.email, template="registration_confirmed"
+    )
+    assert substitution.new_registration.reference in confirmed.subject + (
+        confirmed.body_text
+    )
