@@ -68,6 +68,12 @@ class WorkshopRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Taken / capacity"), ordering="seats_taken")
     def fill(self, obj):
+        if obj.is_over_room_capacity:
+            return _("%(taken)s / %(capacity)s (room seats %(seats)s: override)") % {
+                "taken": obj.seats_taken,
+                "capacity": obj.capacity,
+                "seats": obj.room.capacity,
+            }
         return f"{obj.seats_taken} / {obj.capacity}"
 
     @admin.display(description=_("Places left"))

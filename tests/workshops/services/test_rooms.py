@@ -277,3 +277,19 @@ def test_admin_run_form_refuses_a_room_clash(staff_client, edition, thames, bloc
     assert response.status_code == 200
     assert "Thames already holds “Money mules”" in response.content.decode()
     assert WorkshopRun.objects.count() == 1
+
+
+def test_run_list_flags_a_run_over_its_room_by_override(
+    staff_client, edition, thames, block
+):
+    services.workshop_run_create(
+        workshop=WorkshopFactory(edition=edition),
+        block=block,
+        room=thames,
+        capacity=70,
+        over_room_capacity=True,
+    )
+    body = staff_client.get(
+        reverse("admin:workshops_workshoprun_changelist")
+    ).content.decode()
+    assert "0 / 70 (room seats 60: override)" in body
