@@ -84,3 +84,43 @@ class DeclineForm(forms.Form):
         if "reason" in data:
             data["reason"] = services.decline_reason_clean(reason=data["reason"])
         return data
+
+
+class SubstitutionForm(forms.Form):
+    """A delegate (or an organiser) nominates a colleague; the service checks the
+    address and the place."""
+
+    PASS, RELEASE = "pass", "release"
+
+    email = forms.EmailField(
+        label=_("Your colleague's email address"),
+        max_length=254,
+        help_text=_(
+            "Their work address, e.g. sam.patel@police.uk: we email them a link to "
+            "take your place."
+        ),
+    )
+    workshops = forms.ChoiceField(
+        label=_("Your workshop places"),
+        choices=[
+            (PASS, _("Pass them on to my colleague")),
+            (RELEASE, _("Release them, so my colleague chooses their own")),
+        ],
+        initial=PASS,
+        widget=forms.RadioSelect,
+    )
+
+    @property
+    def pass_workshops(self) -> bool:
+        return self.cleaned_data["workshops"] == self.PASS
+
+
+class SubstitutionAcceptForm(forms.Form):
+    consent_terms = forms.BooleanField(
+        label=RegistrationForm.base_fields["consent_terms"].label,
+        error_messages={
+            "required": _(
+                "Please accept the terms and the privacy notice to take the place."
+            )
+        },
+    )

@@ -196,6 +196,9 @@ class Registration(models.Model):
         WAITLISTED = "waitlisted", _("Waitlisted")
         DECLINED = "declined", _("Declined")
         CANCELLED = "cancelled", _("Cancelled")
+        # The place passed to a colleague (``Substitution``): closed, like cancelled,
+        # but the place did not go back to the edition.
+        SUBSTITUTED = "substituted", _("Passed to a colleague")
 
     edition = models.ForeignKey(
         Edition, on_delete=models.PROTECT, related_name="registrations"
@@ -239,6 +242,10 @@ class Registration(models.Model):
         permissions = [
             ("approve_registration", _("Can approve, decline and waitlist")),
             ("export_registration", _("Can export delegates' personal data")),
+            (
+                "substitute_registration",
+                _("Can pass a delegate's place to a colleague on their behalf"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +280,96 @@ class RegistrationStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration}: {self.from_status or '—'} → {self.to_status}"
+
+
+class Substitution(models.Model):
+    """A confirmed delegate's nomination of a colleague to take their place.
+
+    The colleague is sent a single-use link (only its SHA-256 is stored) that expires
+    after a week or when the event starts; they accept it signed in with the address
+    it was sent to, are vetted like a new registration, and the place passes:
+    the same seat, no waiting-list move (``delegates.services.substitutions``).
+    """
+
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", _("Waiting for the colleague")
+        AWAITING_APPROVAL = "awaiting_approval", _("Accepted, awaiting approval")
+        COMPLETED = "completed", _("Place passed on")
+        CANCELLED = "cancelled", _("Withdrawn")
+        DECLINED = "declined", _("Declined by the organisers")
+
+    PENDING = (Status.NOMINATED, Status.AWAITING_APPROVAL)
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="substitutions"
+    )
+    email = models.EmailField(_("colleague's email address"))
+    pass_workshops = models.BooleanField(
+        _("pass workshop places on"),
+        default=True,
+        help_text=_("Otherwise the workshop places are released for others."),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NOMINATED,
+        db_index=True,
+    )
+    expires_at = models.DateTimeField()
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    nominee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The account that accepted the link."),
+    )
+    new_registration = models.ForeignKey(
+        Registration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=models.Q(status__in=["nominated", "awaiting_approval"]),
+                name="substitution_one_pending_per_registration",
+                violation_error_message=_(
+                    "A colleague is already nominated for this place."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration} → {self.email}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
 
 
 class EditionSeats(models.Model):

@@ -1,6 +1,7 @@
 """Reactions to other apps' signals: connected from DelegatesConfig.ready()."""
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from events.signals import (
     agenda_session_changed,
@@ -10,6 +11,8 @@ from events.signals import (
 
 from . import services
 from .messages import digest
+from .models import Registration, Substitution
+from .signals import registration_status_changed
 
 
 @receiver(edition_capacity_changed, dispatch_uid="delegates_promote_on_capacity")
@@ -36,4 +39,19 @@ def record_agenda_session_change(sender, *, session, changes, **kw):
         object_id=session.pk,
         title=session.title,
         changes=changes,
+    )
+
+
+@receiver(registration_status_changed, dispatch_uid="delegates_end_nominations")
+def end_nominations(sender, *, registration, from_status, to_status, **kw):
+    """A place that is no longer confirmed (cancelled, declined, waitlisted) cannot
+    pass: its pending nomination is withdrawn, so the link says so."""
+    if to_status in (Registration.Status.CONFIRMED, Registration.Status.SUBSTITUTED):
+        return
+    Substitution.objects.filter(
+        registration=registration, status__in=Substitution.PENDING
+    ).update(
+        status=Substitution.Status.CANCELLED,
+        reason=str(Registration.Status(to_status).label),
+        decided_at=timezone.now(),
     )

@@ -7,13 +7,16 @@ from allauth.account.models import EmailAddress
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -166,6 +169,38 @@ def waitlist_queue(*, edition: Edition) -> QuerySet[Registration]:
     return Registration.objects.filter(
         edition=edition, category=Category.DELEGATE, status=Status.WAITLISTED
     ).order_by("waitlisted_at", "id")
+
+
+def waitlist_with_positions(*, edition: Edition) -> QuerySet[Registration]:
+    """The edition's waiting list in queue order, each row with ``position`` (1 for
+    the next in line) computed by the database (``ROW_NUMBER()`` over the queue)
+    and the person's profile: one query however long the list."""
+    return (
+        waitlist_queue(edition=edition)
+        .select_related("user__profile")
+        .annotate(
+            position=Window(
+                RowNumber(), order_by=[F("waitlisted_at").asc(), F("id").asc()]
+            )
+        )
+    )
+
+
+def waitlist_editions() -> list[Edition]:
+    """Editions with a waiting list, soonest first, each with ``waiting`` (how
+    many) and ``longest`` (when the first in line joined): one query."""
+    waiting = Q(
+        registrations__status=Status.WAITLISTED,
+        registrations__category=Category.DELEGATE,
+    )
+    return list(
+        Edition.objects.annotate(
+            waiting=Count("registrations", filter=waiting),
+            longest=Min("registrations__waitlisted_at", filter=waiting),
+        )
+        .filter(waiting__gt=0)
+        .order_by("start_date", "pk")
+    )
 
 
 def _ahead_in_queue() -> QuerySet[Registration]:
@@ -323,16 +358,35 @@ EXPORT_COLUMNS = [
     ("phone", "Phone"),
     ("dietary_requirements", "Dietary requirements"),
     ("accessibility_requirements", "Accessibility requirements"),
+    ("workshops", "Workshops"),
     ("created_at", "Registered at"),
 ]
+
+
+def registration_workshops(*, registrations: list[Registration]) -> dict[int, str]:
+    """What each registration holds in the apps above (its workshops, one line),
+    by registration id: ``collect_registration_workshops``, asked once."""
+    texts: dict[int, list[str]] = {}
+    if not registrations:
+        return {}
+    for _receiver, response in signals.collect_registration_workshops.send(
+        sender=Registration, registrations=registrations
+    ):
+        for registration_id, text in (response or {}).items():
+            texts.setdefault(registration_id, []).append(text)
+    return {pk: "; ".join(parts) for pk, parts in texts.items()}
 
 
 def export_rows(*, queryset: QuerySet[Registration]) -> list[list[str]]:
     """One row of strings per registration, in EXPORT_COLUMNS order."""
     rows = []
-    for registration in queryset.select_related("edition", "user__profile").order_by(
-        "edition_id", "number"
-    ):
+    registrations = list(
+        queryset.select_related("edition", "user__profile").order_by(
+            "edition_id", "number"
+        )
+    )
+    workshops = registration_workshops(registrations=registrations)
+    for registration in registrations:
         profile = getattr(registration.user, "profile", None)
 
         def field(name, profile=profile):
@@ -357,6 +411,7 @@ def export_rows(*, queryset: QuerySet[Registration]) -> list[list[str]]:
                 field("phone"),
                 field("dietary_requirements"),
                 field("accessibility_requirements"),
+                workshops.get(registration.pk, ""),
                 registration.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )

@@ -8,6 +8,14 @@ with ``registration``, ``from_status`` and ``to_status`` (e.g. a cancellation fr
 workshop seats; a confirmation after the workshop deadline opens a 72-hour window).
 ``services.transitions._transition`` lists every receiver's effect.
 
+``registration_substituted``: sent inside the transaction that passes a place to a
+colleague (``services.substitutions``), after both status changes, with
+``registration`` (the old one, now ``substituted``), ``new_registration`` (the
+colleague's, confirmed), ``pass_workshops`` and ``actor``. The old registration's
+``registration_status_changed`` to ``substituted`` is sent too, but receivers leave
+its workshop seats to this signal (``workshops.receivers`` moves them to the new
+registration, or releases them).
+
 Hooks (each receiver returns its part of the answer):
 
 ``collect_agenda_items``: sent when building a delegate's personal agenda (.ics and
@@ -42,6 +50,10 @@ or ``"speakers"``) and ``run_id``; each receiver returns a dict with
 its workshop's facilitators; for ``"speakers"``: every facilitator of the edition's
 published workshops) that have an account. Used by messages to delegates and by the
 agenda-change digest (``messages.selectors``).
+``collect_registration_workshops``: sent once per export, with ``registrations`` (a
+list); each receiver returns a dict {registration id: text} naming the workshops
+each holds, in time order (one line for a spreadsheet cell), in a fixed number of
+queries. Gathered by ``selectors.export_rows``.
 """
 
 from django.dispatch import Signal
@@ -52,3 +64,5 @@ collect_badge_workshops = Signal()
 collect_dashboard_panels = Signal()
 collect_message_audiences = Signal()
 collect_message_recipients = Signal()
+registration_substituted = Signal()
+collect_registration_workshops = Signal()

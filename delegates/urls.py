@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from socex import converters  # noqa: F401 - registers short_slug and reference
 
-from . import account, views
+from . import account, substitution_views, views
 
 app_name = "delegates"
 
@@ -16,6 +16,21 @@ urlpatterns = [
         "registrations/<reference:reference>/cancel/",
         views.registration_cancel,
         name="cancel",
+    ),
+    path(
+        "registrations/<reference:reference>/substitute/",
+        substitution_views.nominate,
+        name="substitute",
+    ),
+    path(
+        "registrations/<reference:reference>/substitute/<int:pk>/withdraw/",
+        substitution_views.withdraw,
+        name="substitute_withdraw",
+    ),
+    path(
+        "substitution/<token:token>/",
+        substitution_views.accept,
+        name="substitution",
     ),
     path(
         "registrations/<reference:reference>/agenda/",

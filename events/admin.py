@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -20,6 +22,7 @@ from events.models import (
     Speaker,
     Venue,
 )
+from events.venue_admin import VenueChangeMixin
 
 
 def _error_text(error: ValidationError) -> str:
@@ -152,7 +155,7 @@ class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class EditionAdmin(VenueChangeMixin, ServiceErrorMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "series",
@@ -201,6 +204,19 @@ class EditionAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.edition_save(edition=obj)
+        if change and services.edition_venue_plan(edition=obj, venue=obj.venue):
+            self.message_user(
+                request,
+                format_html(
+                    _(
+                        "Some sessions or workshops of {} are still at rooms of "
+                        'another venue: <a href="{}">move them room by room</a>.'
+                    ),
+                    obj,
+                    reverse("admin:events_edition_venue", args=[obj.pk]),
+                ),
+                messages.WARNING,
+            )
 
     @admin.action(
         description=_("Duplicate for next year (as a draft)"), permissions=["add"]

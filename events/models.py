@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from events.storage import PHOTOS_UNDER, speaker_photo_storage
 from socex.images import ImageUploadField
 
+from . import signals
+
 MONTHS = [
     (1, _("January")),
     (2, _("February")),
@@ -352,6 +354,22 @@ class AgendaSession(models.Model):
                     "end": time_format(timezone.localtime(clash.ends_at), "H:i"),
                 }
             )
+        booking = None if clash else self.other_room_booking()
+        if booking is not None:
+            errors.setdefault("room", []).append(
+                _(
+                    "%(room)s is already booked for “%(title)s” from %(start)s to "
+                    "%(end)s: choose another room or time."
+                )
+                % {
+                    "room": self.room.name,
+                    "title": booking["title"],
+                    "start": time_format(
+                        timezone.localtime(booking["starts_at"]), "H:i"
+                    ),
+                    "end": time_format(timezone.localtime(booking["ends_at"]), "H:i"),
+                }
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -365,6 +383,22 @@ class AgendaSession(models.Model):
             if name in instance.__dict__
         }
         return instance
+
+    def other_room_booking(self) -> dict | None:
+        """What the higher apps hold in this session's room at its time (a workshop
+        run), asked through ``signals.collect_room_bookings``; None when free."""
+        if not (self.room_id and self.starts_at and self.ends_at):
+            return None
+        bookings = []
+        for _receiver, response in signals.collect_room_bookings.send(
+            sender=AgendaSession,
+            room_id=self.room_id,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            session=self,
+        ):
+            bookings.extend(response or [])
+        return min(bookings, key=lambda b: b["starts_at"]) if bookings else None
 
     def overlaps(self, other: "AgendaSession") -> bool:
         """The room rule: two sessions may not share a room at the same time (back to

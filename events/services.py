@@ -9,8 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.cache import version_bump
-from events.models import AgendaSession, Edition, EditionPartner, Room
-from events.signals import edition_capacity_changed, edition_duplicated
+from events.models import AgendaSession, Edition, EditionPartner, Room, Venue
+from events.signals import (
+    collect_room_uses,
+    edition_capacity_changed,
+    edition_duplicated,
+    edition_rooms_moved,
+)
 
 
 @transaction.atomic
@@ -79,6 +84,110 @@ def agenda_sessions_save(
         session.full_clean()
         session.save()
     return list(sessions)
+
+
+def edition_venue_plan(*, edition: Edition, venue: Venue | None) -> list[dict]:
+    """What of ``edition`` is at rooms not at ``venue``, by room: the sessions, and
+    what the apps above hold there (``collect_room_uses``: workshop runs). Each
+    entry: ``room``, ``uses`` (dicts with ``kind``, ``title``, ``starts_at``) and
+    ``suggested``, the room of ``venue`` with the same name (case and spaces aside)
+    or None."""
+    uses: list[dict] = [
+        {
+            "kind": str(session.get_kind_display()),
+            "title": session.title,
+            "starts_at": session.starts_at,
+            "room": session.room,
+        }
+        for session in AgendaSession.objects.filter(edition=edition, room__isnull=False)
+        .exclude(room__venue=venue)
+        .select_related("room__venue")
+    ]
+    for _receiver, response in collect_room_uses.send(
+        sender=Edition, edition=edition, venue=venue
+    ):
+        uses.extend(response or [])
+    targets = {
+        " ".join(room.name.lower().split()): room
+        for room in (Room.objects.filter(venue=venue) if venue else [])
+    }
+    by_room: dict[int, dict] = {}
+    for use in sorted(uses, key=lambda use: (use["room"].name, use["starts_at"])):
+        room = use["room"]
+        entry = by_room.setdefault(
+            room.pk,
+            {
+                "room": room,
+                "uses": [],
+                "suggested": targets.get(" ".join(room.name.lower().split())),
+            },
+        )
+        entry["uses"].append(use)
+    return list(by_room.values())
+
+
+@transaction.atomic
+def edition_venue_change(
+    *,
+    edition: Edition,
+    venue: Venue,
+    room_map: dict[int, Room | None],
+    actor=None,
+) -> int:
+    """Move ``edition`` to ``venue`` and everything at rooms of another venue room
+    by room: ``room_map`` gives, for each old room the plan lists, a room of
+    ``venue`` or None (no room). All or nothing.
+
+    Effects: the edition's venue is saved (``edition_save``); its sessions change
+    room, each validated as ever (no overlap in a room); ``edition_rooms_moved``
+    lets the apps above move theirs (``workshops.receivers``: runs, under their
+    locks, refused when the new room is too small or taken). Returns how many
+    things moved.
+    """
+    if venue is None:
+        raise ValidationError({"venue": _("Choose the new venue.")})
+    locked = Edition.objects.select_for_update().get(pk=edition.pk)
+    plan = edition_venue_plan(edition=locked, venue=venue)
+    missing = [entry["room"] for entry in plan if entry["room"].pk not in room_map]
+    if missing:
+        raise ValidationError(
+            _("Choose where to move what is in %(rooms)s.")
+            % {"rooms": ", ".join(str(room) for room in missing)}
+        )
+    for new_room in room_map.values():
+        if new_room is not None and new_room.venue_id != venue.pk:
+            raise ValidationError(
+                _("%(room)s is not at %(venue)s: choose one of its rooms.")
+                % {"room": new_room, "venue": venue.name}
+            )
+    locked.venue = venue
+    edition_save(edition=locked)
+    edition.venue = venue
+    sessions = list(
+        AgendaSession.objects.filter(edition=locked, room_id__in=list(room_map))
+        .select_related("room")
+        .order_by("starts_at", "pk")
+    )
+    _rooms_lock(
+        [*room_map, *(room.pk for room in room_map.values() if room is not None)]
+    )
+    for session in sessions:
+        session.edition = locked
+        session.room = room_map[session.room_id]
+        try:
+            session.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("“%(title)s”: %(error)s")
+                % {"title": session.title, "error": " ".join(error.messages)}
+            ) from error
+        session.save(update_fields=["room"])
+    moved = len(sessions)
+    for _receiver, response in edition_rooms_moved.send(
+        sender=Edition, edition=locked, room_map=room_map, actor=actor
+    ):
+        moved += response or 0
+    return moved
 
 
 def _local_shift(value: dt.datetime | None, days: int) -> dt.datetime | None:

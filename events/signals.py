@@ -42,3 +42,20 @@ collect_edition_speakers = Signal()
 # ``{"title", "url", "edition", "starts_at"}`` for the speaker's public page.
 collect_speaker_appearances = Signal()
 agenda_session_changed = Signal()
+# Hook: sent by ``AgendaSession.clean`` with ``room_id``, ``starts_at``, ``ends_at``
+# and ``session`` (the session checked, maybe unsaved); each receiver returns a list
+# of dicts with keys ``title``, ``starts_at``, ``ends_at``: what else the room holds
+# in that time (``workshops.hooks``: its runs, not those of ``session``'s own block).
+collect_room_bookings = Signal()
+
+# Hook: sent by ``services.edition_venue_plan`` with ``edition`` and ``venue``;
+# each receiver returns a list of dicts with keys ``kind``, ``title``,
+# ``starts_at`` and ``room`` (a ``Room`` not at ``venue``): what it holds of the
+# edition at rooms of another venue (``workshops.hooks``: the runs).
+collect_room_uses = Signal()
+
+# Sent by ``services.edition_venue_change`` inside its transaction, after the
+# sessions moved, with ``edition`` (at its new venue), ``room_map`` ({old room id:
+# new Room or None}) and ``actor``; a receiver moves what it holds at those rooms
+# and raises ValidationError to refuse (the whole change rolls back).
+edition_rooms_moved = Signal()

@@ -45,7 +45,8 @@ class FileNameConverter(_RegexConverter):
 
 
 class TokenConverter(_RegexConverter):
-    """A secret from an emailed link (speaker invitations): URL-safe base64."""
+    """A secret from an emailed link (speaker invitations, substitutions): URL-safe
+    base64."""
 
     regex = r"[-A-Za-z0-9_]{20,64}"
 

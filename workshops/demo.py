@@ -29,9 +29,9 @@ from .models import (
 )
 
 EDITIONS = {
-    # slug: (series code, mode, places per run)
-    "strategic-2027": ("SC", WorkshopSettings.Mode.RANKED, 125),
-    "economic-crime-2027": ("ECC", WorkshopSettings.Mode.LIVE, 215),
+    # slug: (series code, mode)
+    "strategic-2027": ("SC", WorkshopSettings.Mode.RANKED),
+    "economic-crime-2027": ("ECC", WorkshopSettings.Mode.LIVE),
 }
 
 SUMMARY = (
@@ -54,11 +54,15 @@ def _blocks(edition: Edition) -> list[TimeBlock]:
     return blocks
 
 
-def _workshops(edition: Edition, code: str, blocks, capacity: int) -> list:
+def _workshops(edition: Edition, code: str, blocks) -> list:
+    """Two workshops per block, one in the main hall and one in the largest side
+    room, each offering the seats of its room, so every delegate has a place in
+    every block; the repeat of the first one is in the next side room. Each room
+    holds one run at a time, and none is booked by an agenda session then."""
     rooms = list(Room.objects.filter(venue=edition.venue).order_by("-capacity", "name"))
-    # Two side rooms per block, the biggest ones after the main hall.
-    side_rooms = rooms[1:3] if len(rooms) >= 3 else rooms[:2]
     speakers = list(Speaker.objects.filter(may_be_named=True).order_by("slug"))
+    # Rooms are given afresh, so free them first (one room per block).
+    WorkshopRun.objects.filter(workshop__edition=edition).update(room=None)
     runs = []
     for index, topic in enumerate(WORKSHOP_THEMES[code][: 2 * len(blocks)]):
         workshop, _created = Workshop.objects.update_or_create(
@@ -72,22 +76,31 @@ def _workshops(edition: Edition, code: str, blocks, capacity: int) -> list:
         )
         if speakers and not workshop.facilitators.exists():
             workshop.facilitators.add(speakers[index % len(speakers)])
-        block = blocks[index // 2]
-        room = side_rooms[index % 2] if side_rooms else None
-        run, _created = WorkshopRun.objects.get_or_create(
-            workshop=workshop,
-            block=block,
-            defaults={"room": room, "capacity": capacity},
-        )
-        runs.append(run)
-    # The most asked-for workshop runs again in the second block, in the main hall.
-    first = runs[0].workshop
-    repeat, _created = WorkshopRun.objects.get_or_create(
-        workshop=first,
-        block=blocks[1],
-        defaults={"room": rooms[0] if rooms else None, "capacity": capacity // 2},
-    )
-    return runs + [repeat]
+        room = rooms[index % 2] if len(rooms) >= 2 else None
+        runs.append(_run(workshop, blocks[index // 2], room))
+    # The most asked-for workshop runs again in the second block, in a side room.
+    if len(rooms) >= 3:
+        runs.append(_run(runs[0].workshop, blocks[1], rooms[2]))
+    return runs
+
+
+def _run(workshop: Workshop, block: TimeBlock, room: Room | None) -> WorkshopRun:
+    """The run with the room's seats; a run loaded before the rooms were mended
+    keeps the seats its delegates hold, marked as over the room's capacity."""
+    run = WorkshopRun.objects.filter(workshop=workshop, block=block).first()
+    taken = run.seats_taken if run else 0
+    capacity = max(room.capacity if room else 60, taken)
+    fields = {
+        "room": room,
+        "capacity": capacity,
+        "over_room_capacity": bool(room and capacity > room.capacity),
+    }
+    if run is None:
+        return WorkshopRun.objects.create(workshop=workshop, block=block, **fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+    return run
 
 
 def _eligible(edition: Edition):
@@ -199,7 +212,7 @@ def _demo_speaker_workshop(edition: Edition, workshop: Workshop) -> None:
 
 
 def load(*, stdout) -> None:
-    for slug, (code, mode, capacity) in EDITIONS.items():
+    for slug, (code, mode) in EDITIONS.items():
         edition = Edition.objects.filter(slug=slug).first()
         if edition is None:
             stdout.write(f"No {slug} edition: its demo workshops are skipped.")
@@ -211,7 +224,7 @@ def load(*, stdout) -> None:
         WorkshopSettings.objects.update_or_create(
             edition=edition, defaults={"mode": mode, "workshops_per_delegate": 4}
         )
-        runs = _workshops(edition, code, blocks[:4], capacity)
+        runs = _workshops(edition, code, blocks[:4])
         if slug == "strategic-2027":
             _demo_speaker_workshop(edition, runs[-2].workshop)
         if mode == WorkshopSettings.Mode.LIVE:

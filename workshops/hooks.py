@@ -6,6 +6,7 @@ importing this app. Connected in
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from delegates.signals import (
@@ -13,11 +14,14 @@ from delegates.signals import (
     collect_dashboard_panels,
     collect_message_audiences,
     collect_message_recipients,
+    collect_registration_workshops,
 )
 from events.signals import (
     collect_edition_links,
     collect_edition_programme,
     collect_edition_speakers,
+    collect_room_bookings,
+    collect_room_uses,
     collect_speaker_appearances,
 )
 
@@ -44,6 +48,29 @@ def badge_workshops(sender, registrations, **kwargs) -> dict[int, list[dict]]:
             }
         )
     return rows
+
+
+@receiver(collect_registration_workshops, dispatch_uid="workshops_export_workshops")
+def registration_workshops(sender, registrations, **kwargs) -> dict[int, str]:
+    """Each registration's workshops for an export cell, in time order, e.g.
+    "09:00 Money mules (Room 1); 11:00 Crypto tracing (Room 2)": one query however
+    many registrations are asked about."""
+    rows: dict[int, list[str]] = {}
+    choices = (
+        WorkshopChoice.objects.filter(
+            registration_id__in=[registration.pk for registration in registrations]
+        )
+        .select_related("workshop", "run__room", "block__session")
+        .order_by("registration_id", "block__session__starts_at", "pk")
+    )
+    for choice in choices:
+        start = timezone.localtime(choice.block.session.starts_at)
+        room = choice.run.room
+        rows.setdefault(choice.registration_id, []).append(
+            f"{start:%a %H:%M} {choice.workshop.title}"
+            + (f" ({room.name})" if room else "")
+        )
+    return {pk: "; ".join(parts) for pk, parts in rows.items()}
 
 
 @receiver(collect_dashboard_panels, dispatch_uid="workshops_dashboard_panels")
@@ -160,3 +187,48 @@ def message_recipients(sender, edition, audience, run_id, **kwargs) -> dict:
             )
         }
     return {}
+
+
+@receiver(collect_room_bookings, dispatch_uid="workshops_room_bookings")
+def room_bookings(sender, room_id, starts_at, ends_at, session, **kwargs) -> list[dict]:
+    """The runs in ``room_id`` whose block overlaps the time, so an agenda session is
+    not put where a workshop is held (the runs of ``session``'s own block excepted:
+    they move with it)."""
+    runs = (
+        WorkshopRun.objects.filter(
+            room_id=room_id,
+            block__session__starts_at__lt=ends_at,
+            block__session__ends_at__gt=starts_at,
+        )
+        .select_related("workshop", "block__session")
+        .order_by("block__session__starts_at", "pk")
+    )
+    if session.pk:
+        runs = runs.exclude(block__session_id=session.pk)
+    return [
+        {
+            "title": run.workshop.title,
+            "starts_at": run.block.session.starts_at,
+            "ends_at": run.block.session.ends_at,
+        }
+        for run in runs[:1]
+    ]
+
+
+@receiver(collect_room_uses, dispatch_uid="workshops_room_uses")
+def room_uses(sender, edition, venue, **kwargs) -> list[dict]:
+    """The edition's runs at rooms of another venue than ``venue`` (one query)."""
+    runs = (
+        WorkshopRun.objects.filter(workshop__edition=edition, room__isnull=False)
+        .exclude(room__venue=venue)
+        .select_related("workshop", "block__session", "room__venue")
+    )
+    return [
+        {
+            "kind": "Workshop",
+            "title": run.workshop.title,
+            "starts_at": run.block.session.starts_at,
+            "room": run.room,
+        }
+        for run in runs
+    ]

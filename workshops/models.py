@@ -8,11 +8,16 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
 from delegates.models import Registration
 from events.models import AgendaSession, Edition, Room, Speaker
 from socex.artifacts import RenderedFile, render_status
+
+
+def _hhmm(moment) -> str:
+    return time_format(timezone.localtime(moment), "H:i")
 
 
 class WorkshopSettings(models.Model):
@@ -178,6 +183,14 @@ class WorkshopRun(models.Model):
     capacity = models.PositiveIntegerField(
         blank=True, help_text=_("Leave empty to use the room's capacity.")
     )
+    over_room_capacity = models.BooleanField(
+        _("more places than the room seats"),
+        default=False,
+        help_text=_(
+            "Tick only when the venue has agreed to more people than the room's "
+            "stated capacity (e.g. extra chairs); the dashboard lists such runs."
+        ),
+    )
     seats_taken = models.PositiveIntegerField(default=0, editable=False)
     sequence = models.PositiveIntegerField(
         default=0,
@@ -196,6 +209,17 @@ class WorkshopRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "block"], name="workshop_run_once_per_block"
+            ),
+            # Runs in one block happen at the same time: one room holds one of them.
+            # Runs in blocks that overlap in time are refused by clean().
+            models.UniqueConstraint(
+                fields=["room", "block"],
+                condition=Q(room__isnull=False),
+                name="workshop_run_room_once_per_block",
+                violation_error_message=_(
+                    "Another workshop of this block is already in that room: "
+                    "choose another room."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(seats_taken__lte=F("capacity")),
@@ -228,6 +252,8 @@ class WorkshopRun(models.Model):
             errors["capacity"] = _(
                 "Give a capacity, or choose a room to use its capacity."
             )
+        for field, message in self.room_problems().items():
+            errors.setdefault(field, message)
         if self.pk and self.block_id:
             before = (
                 WorkshopRun.objects.filter(pk=self.pk)
@@ -251,6 +277,87 @@ class WorkshopRun(models.Model):
             if name in instance.__dict__
         }
         return instance
+
+    def room_problems(self) -> dict[str, str]:
+        """The room rules, by field: the capacity within the room's seats (unless
+        ``over_room_capacity``), and the room free for the block's time: no other
+        run and no agenda session in it then. The one statement of the rules:
+        ``clean()`` and the organiser services give these words."""
+        if not self.room_id:
+            return {}
+        problems = {}
+        room = self.room
+        if (
+            self.capacity is not None
+            and self.capacity > room.capacity
+            and not self.over_room_capacity
+        ):
+            problems["capacity"] = _(
+                "%(room)s seats %(seats)s; this run offers %(capacity)s places. "
+                "Lower the capacity, choose a larger room, or tick “%(override)s” "
+                "if the venue has agreed to more."
+            ) % {
+                "room": room.name,
+                "seats": room.capacity,
+                "capacity": self.capacity,
+                "override": self._meta.get_field("over_room_capacity").verbose_name,
+            }
+        clash = self.room_clash()
+        if clash:
+            problems["room"] = clash
+        return problems
+
+    def room_clash(self) -> str:
+        """Why the room is taken at this run's time ("" when it is free): another run
+        in it whose block overlaps, or an agenda session in it then."""
+        if not (self.room_id and self.block_id):
+            return ""
+        session = self.block.session
+        start, end = session.starts_at, session.ends_at
+        other = (
+            WorkshopRun.objects.filter(
+                room_id=self.room_id,
+                block__session__starts_at__lt=end,
+                block__session__ends_at__gt=start,
+            )
+            .exclude(pk=self.pk)
+            .select_related("workshop", "block__session")
+            .order_by("block__session__starts_at", "pk")
+            .first()
+        )
+        if other is not None:
+            return _(
+                "%(room)s already holds “%(title)s” from %(start)s to %(end)s: "
+                "choose another room."
+            ) % {
+                "room": self.room.name,
+                "title": other.workshop.title,
+                "start": _hhmm(other.block.session.starts_at),
+                "end": _hhmm(other.block.session.ends_at),
+            }
+        booked = (
+            AgendaSession.objects.filter(
+                room_id=self.room_id, starts_at__lt=end, ends_at__gt=start
+            )
+            .exclude(pk=session.pk)
+            .order_by("starts_at", "pk")
+            .first()
+        )
+        if booked is not None:
+            return _(
+                "%(room)s is booked for “%(title)s” from %(start)s to %(end)s: "
+                "choose another room."
+            ) % {
+                "room": self.room.name,
+                "title": booked.title,
+                "start": _hhmm(booked.starts_at),
+                "end": _hhmm(booked.ends_at),
+            }
+        return ""
+
+    @property
+    def is_over_room_capacity(self) -> bool:
+        return bool(self.room_id and (self.capacity or 0) > self.room.capacity)
 
     @property
     def places_left(self) -> int:
@@ -419,6 +526,7 @@ class WorkshopAuditEntry(models.Model):
         ALLOCATION_PUBLISHED = "allocation_published", _("Allocation published")
         WINDOW_OPENED = "window_opened", _("Late choice window opened")
         SEATS_RELEASED = "seats_released", _("Seats released")
+        SEATS_PASSED = "seats_passed", _("Seats passed to a substitute")
 
     edition = models.ForeignKey(
         Edition, on_delete=models.CASCADE, related_name="workshop_audit"
@@ -611,3 +719,23 @@ class ProposalReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal}: {self.score}"
+
+
+class EditionSignInSheets(RenderedFile):
+    """One PDF holding the sign-in sheet of every run of an edition (each run on
+    its own pages, in time order), rendered by a Celery task."""
+
+    files_under = "workshops/sheets/"
+
+    edition = models.OneToOneField(
+        Edition, on_delete=models.CASCADE, related_name="workshop_sign_in_sheets"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("edition's sign-in sheets")
+        verbose_name_plural = _("editions' sign-in sheets")
+
+    def __str__(self) -> str:
+        return f"Sign-in sheets: {self.edition}"

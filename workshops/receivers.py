@@ -4,8 +4,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from delegates.models import Registration
-from delegates.signals import collect_agenda_items, registration_status_changed
-from events.signals import edition_duplicated
+from delegates.signals import (
+    collect_agenda_items,
+    registration_status_changed,
+    registration_substituted,
+)
+from events.signals import edition_duplicated, edition_rooms_moved
 
 from . import services
 from .models import WorkshopChoice, WorkshopRun
@@ -17,7 +21,10 @@ def on_registration_status_changed(
     sender, registration, from_status, to_status, **kwargs
 ):
     """A registration that is no longer confirmed frees its seats (same transaction);
-    one confirmed late gets a 72-hour window to choose from the places left."""
+    one confirmed late gets a 72-hour window to choose from the places left. A place
+    passed to a colleague is left to ``on_registration_substituted``."""
+    if to_status == Registration.Status.SUBSTITUTED:
+        return
     if to_status != Registration.Status.CONFIRMED:
         if WorkshopChoice.objects.filter(registration=registration).exists():
             services.workshop_choices_release(
@@ -33,6 +40,34 @@ def on_registration_status_changed(
         return
     if registration_is_late(registration):
         services.choice_window_open(registration=registration)
+
+
+@receiver(registration_substituted, dispatch_uid="workshops_substituted")
+def on_registration_substituted(
+    sender, registration, new_registration, pass_workshops, actor=None, **kwargs
+):
+    """The workshop places follow the delegate's choice: moved to the colleague (the
+    same seats) or released for others; under the run locks, in the same
+    transaction as the substitution."""
+    if pass_workshops:
+        services.workshop_choices_pass(
+            registration=registration, to=new_registration, actor=actor
+        )
+    else:
+        services.workshop_choices_release(
+            registration=registration,
+            actor=actor,
+            reason=Registration.Status.SUBSTITUTED.label,
+        )
+
+
+@receiver(edition_rooms_moved, dispatch_uid="workshops_rooms_moved")
+def on_edition_rooms_moved(sender, edition, room_map, actor=None, **kwargs) -> int:
+    """An edition moved venue: its runs follow room by room, each held to the room
+    rules (capacity, clashes); a refusal rolls the whole move back."""
+    return services.workshop_runs_rooms_move(
+        edition=edition, room_map=room_map, actor=actor
+    )
 
 
 @receiver(edition_duplicated, dispatch_uid="workshops_edition_duplicated")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -322,4 +323,19 @@ def proposal_scores(proposal, *, user) -> ProposalScores:
         count=len(reviews),
         average=average if visible else None,
         visible=visible,
+    )
+
+
+def runs_over_room_capacity(edition: Edition) -> list[WorkshopRun]:
+    """The edition's runs that offer more places than their room seats (allowed only
+    by the organiser's ``over_room_capacity`` override), in time order, with the
+    workshop, block and room: one query, for the edition dashboard."""
+    return list(
+        WorkshopRun.objects.filter(
+            workshop__edition=edition,
+            room__isnull=False,
+            capacity__gt=F("room__capacity"),
+        )
+        .select_related("workshop", "block__session", "room")
+        .order_by("block__session__starts_at", "workshop__order", "pk")
     )

@@ -14,3 +14,10 @@ def sign_in_sheet_render_task(*, run_id: int) -> str:
     """Render a run's PDF sign-in sheet from its persisted attendance list."""
     sheet = services.sign_in_sheet_render(run_id=run_id)
     return "missing" if sheet is None else sheet.status
+
+
+@shared_task(name="workshops.tasks.edition_sign_in_sheets_render_task", acks_late=True)
+def edition_sign_in_sheets_render_task(*, edition_id: int) -> str:
+    """Render one PDF of every sign-in sheet of an edition."""
+    sheets = services.edition_sign_in_sheets_render(edition_id=edition_id)
+    return "missing" if sheets is None else sheets.status

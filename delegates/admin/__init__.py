@@ -7,10 +7,16 @@ without the events app knowing about badges; the messages admin adds "Write to
 selected" to RegistrationAdmin the same way.
 """
 
-from . import people, registrations
+from . import people, registrations, substitutions
 
 # isort: split
 from ..badges import admin as badges_admin
 from ..messages import admin as messages_admin
 
-__all__ = ["badges_admin", "messages_admin", "people", "registrations"]
+__all__ = [
+    "badges_admin",
+    "messages_admin",
+    "people",
+    "registrations",
+    "substitutions",
+]

@@ -9,6 +9,7 @@ from ..models import Profile, Registration, RegistrationStatusChange
 from .actions import RegistrationActionsMixin
 from .forms import PkChoiceField, RegistrationAddForm
 from .summary import CateringSummaryMixin
+from .waitlist import WaitingListMixin
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -59,7 +60,7 @@ class OrganisationTypeFilter(admin.SimpleListFilter):
 
 @admin.register(Registration)
 class RegistrationAdmin(
-    CateringSummaryMixin, RegistrationActionsMixin, admin.ModelAdmin
+    WaitingListMixin, CateringSummaryMixin, RegistrationActionsMixin, admin.ModelAdmin
 ):
     """Registrations: every status change goes through an action calling a service.
 

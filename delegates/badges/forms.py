@@ -24,6 +24,24 @@ class CheckInForm(forms.Form):
     )
 
 
+class CheckInSearchForm(forms.Form):
+    """Find someone who has no badge with them, by name, organisation or
+    reference."""
+
+    q = forms.CharField(
+        label=_("No badge? Find the delegate by name"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. Patel, or Sam West Midlands, or the reference ECC27-0042."),
+    )
+
+
+class CheckInByReferenceForm(forms.Form):
+    reference = forms.RegexField(
+        regex=r"^[-A-Za-z0-9]{1,20}\Z", max_length=20, strip=True
+    )
+
+
 class BadgePrintForm(forms.Form):
     layout = forms.ChoiceField(
         label=_("Layout"),

@@ -1,6 +1,7 @@
 """Badge receivers: connected from DelegatesConfig.ready().
 
-A registration that becomes confirmed gets its badge rendered; a profile edit
+A registration that becomes confirmed gets its badge rendered, and one that stops
+being confirmed loses its check-in; a profile edit
 re-renders the badges of that person's confirmed registrations (the content hash
 skips those whose printed text did not change).
 """
@@ -11,13 +12,22 @@ from django.dispatch import receiver
 from ..models import Profile, Registration
 from ..signals import registration_status_changed
 from . import tasks  # noqa: F401  (registers the Celery tasks with the worker)
-from .services import badge_schedule_render
+from .services import badge_schedule_render, check_in_undo
 
 
 @receiver(registration_status_changed, dispatch_uid="badges_on_status_change")
 def render_badge_when_confirmed(sender, registration, from_status, to_status, **kwargs):
     if to_status == Registration.Status.CONFIRMED:
         badge_schedule_render(registration=registration)
+
+
+@receiver(registration_status_changed, dispatch_uid="badges_undo_check_in")
+def undo_check_in_when_unconfirmed(
+    sender, registration, from_status, to_status, **kwargs
+):
+    """A registration that stops being confirmed is no longer checked in."""
+    if from_status == Registration.Status.CONFIRMED and to_status != from_status:
+        check_in_undo(registration=registration)
 
 
 @receiver(post_save, sender=Profile, dispatch_uid="badges_on_profile_save")

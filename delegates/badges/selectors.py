@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -123,4 +123,56 @@ def attendance(*, edition: Edition) -> QuerySet:
         .filter(Q(status=Registration.Status.CONFIRMED) | Q(check_in__isnull=False))
         .select_related("user__profile", "check_in__operator")
         .order_by(Lower(Coalesce("user__profile__last_name", "user__last_name")), "pk")
+    )
+
+
+CHECKIN_SEARCH_LIMIT = 20
+
+
+def checkin_search(*, edition: Edition, query: str) -> list[Registration]:
+    """Registrations of ``edition`` whose name (on the profile or the badge),
+    organisation or reference matches every word of ``query``, for someone at the
+    desk without their badge; confirmed first, by surname, at most
+    ``CHECKIN_SEARCH_LIMIT``, with their check-in (one query)."""
+    words = query.split()[:5]
+    if not words:
+        return []
+    rows = Registration.objects.filter(edition=edition).exclude(
+        status__in=[Registration.Status.CANCELLED, Registration.Status.SUBSTITUTED]
+    )
+    for word in words:
+        rows = rows.filter(
+            Q(user__profile__first_name__icontains=word)
+            | Q(user__profile__last_name__icontains=word)
+            | Q(user__profile__badge_name__icontains=word)
+            | Q(user__profile__organisation__icontains=word)
+            | Q(reference__iexact=word)
+        )
+    return list(
+        rows.select_related("user__profile", "check_in")
+        .annotate(
+            unconfirmed=Case(
+                When(status=Registration.Status.CONFIRMED, then=0), default=1
+            )
+        )
+        .order_by(
+            "unconfirmed",
+            Lower("user__profile__last_name"),
+            Lower("user__profile__first_name"),
+            "pk",
+        )[:CHECKIN_SEARCH_LIMIT]
+    )
+
+
+def checkin_editions(*, today: dt.date) -> list[Edition]:
+    """Published editions coming up or ended in the last month: those not yet over
+    first, soonest first, then the ones just ended (for the attendance list)."""
+    return list(
+        Edition.objects.select_related("series", "venue")
+        .filter(
+            status=Edition.Status.PUBLISHED,
+            end_date__gte=today - dt.timedelta(days=30),
+        )
+        .annotate(over=Case(When(end_date__lt=today, then=1), default=0))
+        .order_by("over", "start_date", "pk")
     )

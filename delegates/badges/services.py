@@ -460,6 +460,9 @@ REFUSALS = {
         "Refused: this registration is still awaiting approval."
     ),
     Registration.Status.DECLINED: _("Refused: this registration was declined."),
+    Registration.Status.SUBSTITUTED: _(
+        "Refused: this place passed to a colleague, who has their own badge."
+    ),
 }
 
 
@@ -505,6 +508,45 @@ def check_in_record(*, token: str, edition: Edition, operator) -> CheckInResult:
             ),
             code="unknown",
         )
+    return _check_in(registration, edition=edition, operator=operator)
+
+
+@transaction.atomic
+def check_in_record_by_reference(
+    *, reference: str, edition: Edition, operator
+) -> CheckInResult:
+    """Check in someone found by name at the desk (no badge with them), by their
+    registration's reference: the same rules and outcomes as ``check_in_record``."""
+    closed = selectors.checkin_closed_reason(edition=edition)
+    if closed:
+        raise ValidationError(closed, code="closed")
+    registration_id = (
+        Registration.objects.filter(reference=reference, edition=edition)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    locked = Registration.objects.select_for_update().filter(pk=registration_id)
+    registration = (
+        Registration.objects.select_related(
+            "user__profile", "edition", "check_in__operator"
+        )
+        .filter(pk=registration_id)
+        .first()
+        if locked.exists()
+        else None
+    )
+    if registration is None:
+        raise ValidationError(
+            _("Nobody with that reference is registered for %(edition)s.")
+            % {"edition": edition},
+            code="unknown",
+        )
+    return _check_in(registration, edition=edition, operator=operator)
+
+
+def _check_in(registration: Registration, *, edition: Edition, operator):
+    """The door's rules for a locked registration: the right edition, confirmed,
+    once."""
     if registration.edition_id != edition.pk:
         return CheckInResult(
             "refused",
@@ -545,3 +587,11 @@ def check_in_record(*, token: str, edition: Edition, operator) -> CheckInResult:
         _("Checked in at %(time)s.")
         % {"time": timezone.localtime(check_in.checked_in_at).strftime("%H:%M")},
     )
+
+
+def check_in_undo(*, registration: Registration) -> int:
+    """Forget the check-in of a registration that is no longer confirmed (in the
+    caller's transaction, e.g. a cancellation or decline on the day), so the door
+    count and the attendance list stay true. Returns how many were removed."""
+    deleted, _by_model = CheckIn.objects.filter(registration=registration).delete()
+    return deleted

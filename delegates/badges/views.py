@@ -1,10 +1,9 @@
-from datetime import timedelta
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Edition
@@ -15,7 +14,7 @@ from socex.storage import private_storage
 from ..models import Registration
 from ..privacy import services as privacy
 from . import selectors, services
-from .forms import CheckInForm
+from .forms import CheckInByReferenceForm, CheckInForm, CheckInSearchForm
 from .models import Badge
 
 # The door pages: staff holding the check-in permission (not every staff member).
@@ -53,12 +52,10 @@ def badge_download(request, reference: str):
 @require_GET
 def checkin_index(request):
     """Published editions that are coming up or ended in the last month (the door
-    and the attendance list afterwards), each saying whether its door is open;
-    archived ones are history."""
+    and the attendance list afterwards), soonest first, each saying whether its
+    door is open; archived ones are history."""
     today = timezone.localdate()
-    editions = Edition.objects.select_related("series", "venue").filter(
-        status=Edition.Status.PUBLISHED, end_date__gte=today - timedelta(days=30)
-    )
+    editions = selectors.checkin_editions(today=today)
     rows = [
         (edition, selectors.checkin_closed_reason(edition=edition, today=today))
         for edition in editions
@@ -71,13 +68,31 @@ def _door_edition(slug: str) -> Edition:
     return get_object_or_404(Edition, slug=slug, status=Edition.Status.PUBLISHED)
 
 
-def _checkin_page(request, edition, *, form, result=None, status=200):
+def _checkin_page(request, edition, *, form, result=None, status=200, error=""):
+    search = CheckInSearchForm(request.GET or None)
+    found = None
+    if search.is_valid() and search.cleaned_data["q"]:
+        found = selectors.checkin_search(
+            edition=edition, query=search.cleaned_data["q"]
+        )
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.CHECK_IN_LOOKUP,
+            edition=edition,
+            rows=len(found),
+            detail="search",
+        )
+    elif search.is_bound and not search.is_valid():
+        status = 400
     return render(
         request,
         "delegates/badges/checkin.html",
         {
             "edition": edition,
             "form": form,
+            "search": search,
+            "found": found,
+            "desk_error": error,
             "result": result,
             # What the badge prints on its back, from the apps that answer the hook.
             "workshops": (
@@ -112,16 +127,41 @@ def checkin(request, slug: str):
         )
     if request.method == "GET":
         return _checkin_page(request, edition, form=CheckInForm())
-    form = CheckInForm(request.POST)
-    if not form.is_valid():
-        return _checkin_page(request, edition, form=form, status=400)
-    try:
-        result = services.check_in_record(
-            token=form.cleaned_data["token"], edition=edition, operator=request.user
-        )
-    except ValidationError as exc:
-        form.add_error("token", exc)
-        return _checkin_page(request, edition, form=form, status=400)
+    if "reference" in request.POST:
+        # Found by name at the desk: no badge to scan.
+        by_name = CheckInByReferenceForm(request.POST)
+        form = CheckInForm()
+        if not by_name.is_valid():
+            return _checkin_page(
+                request,
+                edition,
+                form=form,
+                status=400,
+                error=_("That is not a registration reference: search by name again."),
+            )
+        try:
+            result = services.check_in_record_by_reference(
+                reference=by_name.cleaned_data["reference"],
+                edition=edition,
+                operator=request.user,
+            )
+        except ValidationError as exc:
+            return _checkin_page(
+                request, edition, form=form, status=400, error=" ".join(exc.messages)
+            )
+    else:
+        form = CheckInForm(request.POST)
+        if not form.is_valid():
+            return _checkin_page(request, edition, form=form, status=400)
+        try:
+            result = services.check_in_record(
+                token=form.cleaned_data["token"],
+                edition=edition,
+                operator=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("token", exc)
+            return _checkin_page(request, edition, form=form, status=400)
     privacy.personal_data_access_record(
         request=request,
         kind=privacy.Kind.CHECK_IN_LOOKUP,

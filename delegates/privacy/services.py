@@ -25,6 +25,7 @@ from delegates.models import (
     Profile,
     Registration,
     RegistrationStatusChange,
+    Substitution,
     User,
 )
 from events.models import Edition, Speaker
@@ -183,7 +184,9 @@ def person_anonymise(*, user: User) -> User:
     reasons of its registrations are blanked; badge and print-run files naming the
     person are deleted after commit and ``personal_data_erase`` lets workshops drop
     its sign-in sheets; emails to the person lose body and attachments and those not
-    sent yet are never sent; a speaker record is unlinked. Registrations (status,
+    sent yet are never sent; a speaker record is unlinked; a substitution naming
+    them as the colleague loses their address (and the passed-on registration's
+    history their name). Registrations (status,
     edition, category), check-ins and workshop places stay, for the counts. Saved
     with ``update()``, so no signal re-renders a badge. Idempotent.
     """
@@ -208,6 +211,15 @@ def person_anonymise(*, user: User) -> User:
     RegistrationStatusChange.objects.filter(
         registration_id__in=registration_ids
     ).update(reason="")
+    # Substitutions naming the person as the colleague: the address goes, and so
+    # does the name the passed-on registration's history gave them.
+    named = Substitution.objects.filter(
+        Q(nominee=user) | Q(pk__in=_substitutions_to(addresses))
+    )
+    RegistrationStatusChange.objects.filter(
+        registration__substitutions__in=named, to_status=Status.SUBSTITUTED
+    ).update(reason="")
+    named.update(email=placeholder, reason="")
     outbox = OutboxEmail.objects.filter(_any_address(addresses))
     outbox.filter(status=OutboxEmail.Status.QUEUED).update(
         status=OutboxEmail.Status.FAILED,
@@ -253,6 +265,13 @@ def person_anonymise(*, user: User) -> User:
     user.groups.clear()
     user.user_permissions.clear()
     return user
+
+
+def _substitutions_to(addresses: set[str]):
+    query = Q(pk__in=[])
+    for address in addresses:
+        query |= Q(email__iexact=address)
+    return Substitution.objects.filter(query).values("pk")
 
 
 def _any_address(addresses: set[str]) -> Q:

@@ -3,7 +3,8 @@
 By domain: ``profiles`` (the delegate's details), ``registrations`` (a registration's
 life), ``transitions`` (the one status change and the waiting list, with every effect
 it has in this app and the apps above), ``seats`` (locks and the places counter),
-``editions`` (what an edition's changes mean for its registrations) and ``emails``.
+``editions`` (what an edition's changes mean for its registrations), ``emails`` and
+``substitutions`` (a place passed to a colleague).
 
 Capacity rule: any change that may confirm or free a delegate place first locks the
 edition row, then its ``EditionSeats`` row (always in that order, so two transactions
@@ -25,6 +26,13 @@ from .registrations import (
     registration_decline,
     registration_waitlist,
 )
+from .substitutions import (
+    substitution_accept,
+    substitution_approve,
+    substitution_cancel,
+    substitution_decline,
+    substitution_nominate,
+)
 
 __all__ = [
     "PROFILE_FIELDS",
@@ -38,6 +46,11 @@ __all__ = [
     "registration_create",
     "registration_decline",
     "registration_waitlist",
+    "substitution_accept",
+    "substitution_approve",
+    "substitution_cancel",
+    "substitution_decline",
+    "substitution_nominate",
     "trusted_domains_copy",
     "waitlist_promote",
 ]

@@ -46,6 +46,7 @@ STATUS_EMAILS = {
     Status.WAITLISTED: "registration_waitlisted",
     Status.DECLINED: "registration_declined",
     Status.CANCELLED: "registration_cancelled",
+    Status.SUBSTITUTED: "registration_substituted",
 }
 PROMOTED = "registration_promoted"
 # The emails that carry the event's calendar file.

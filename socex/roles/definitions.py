@@ -49,7 +49,7 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
             "account.view_emailaddress",
         ),
         # Decide who comes: read registrations and the people behind them, approve,
-        # decline, waitlist. No exports.
+        # decline, waitlist, approve or decline a substitute. No exports.
         VETTING: (
             *_view(
                 "delegates",
@@ -59,7 +59,10 @@ ROLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
                 "user",
                 "trusteddomain",
                 "editionseats",
+                "substitution",
             ),
+            # Approving the colleague who takes a place is vetting too; nominating
+            # one for a delegate (substitute_registration) is an organiser's.
             "delegates.approve_registration",
             "events.view_edition",
         ),

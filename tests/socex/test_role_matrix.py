@@ -34,6 +34,7 @@ from tests.factories.events import EditionFactory
 from tests.factories.workshops import workshop_grid
 from workshops.models import (
     Allocation,
+    EditionSignInSheets,
     SignInSheet,
     WorkshopCall,
     WorkshopChoice,
@@ -53,6 +54,7 @@ VIEW_ITEM = "events.view_submission"
 REVIEW_ITEM = "events.review_submission"
 ACCEPT = "events.accept_submission"
 SPEAKER_EXPORT = "events.export_submission"
+SUBSTITUTE = "delegates.substitute_registration"
 
 # The one table: what a user must hold (all of it) to be offered each action or to
 # open each staff URL. ``delete_selected`` is Django's: it needs the model's delete
@@ -64,6 +66,10 @@ ACTIONS = {
     ("delegates.registration", "resend_confirmation"): {APPROVE},
     ("delegates.registration", "export_csv"): {EXPORT},
     ("delegates.registration", "export_xlsx"): {EXPORT},
+    ("delegates.registration", "substitute"): {SUBSTITUTE},
+    ("delegates.substitution", "approve"): {APPROVE},
+    ("delegates.substitution", "decline"): {APPROVE},
+    ("delegates.substitution", "withdraw"): {SUBSTITUTE},
     ("delegates.registration", "print_badges_single"): {PRINT},
     ("delegates.registration", "print_badges_sheet"): {PRINT},
     ("delegates.registration", "write_to_selected"): {SEND},
@@ -77,6 +83,7 @@ ACTIONS = {
     ("workshops.workshoprun", "export_csv"): {EXPORT},
     ("workshops.workshopproposal", "accept_proposals"): {DECIDE},
     ("workshops.workshopproposal", "decline_proposals"): {DECIDE},
+    ("workshops.workshoprun", "request_edition_sheets"): {EXPORT},
     ("mail.outboxemail", "resend"): {"mail.change_outboxemail"},
     ("account.emailaddress", "make_verified"): {"account.change_emailaddress"},
     ("delegates.user", "erase_personal_data"): {"privacy.erase_person"},
@@ -96,7 +103,14 @@ ACTIONS = {
 # URL name -> [(method, permissions)]. Admin extras first, then the door pages.
 STAFF_URLS = {
     "admin:delegates_registration_summary_index": [("GET", {EXPORT})],
+    "admin:events_edition_venue": [("GET", {"events.change_edition"})],
     "admin:delegates_registration_summary": [("GET", {EXPORT})],
+    "admin:delegates_registration_waiting_list_index": [
+        ("GET", {"delegates.view_registration"})
+    ],
+    "admin:delegates_registration_waiting_list": [
+        ("GET", {"delegates.view_registration"})
+    ],
     "admin:delegates_badgeprintjob_print": [("GET", {PRINT})],
     "admin:delegates_badgeprintjob_download": [
         ("GET", {"delegates.view_badgeprintjob", EXPORT})
@@ -106,6 +120,9 @@ STAFF_URLS = {
         ("GET", {"workshops.view_workshoprun", EXPORT})
     ],
     "admin:workshops_workshoprun_sheet": [
+        ("GET", {"workshops.view_workshoprun", EXPORT})
+    ],
+    "admin:workshops_workshoprun_edition_sheets": [
         ("GET", {"workshops.view_workshoprun", EXPORT})
     ],
     "admin:workshops_workshoprun_sheet_request": [
@@ -268,6 +285,10 @@ class World:
             run=self.run, status=SignInSheet.Status.READY
         )
         sheet.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 sheet"), save=True)
+        sheets = EditionSignInSheets.objects.create(
+            edition=self.edition, status=EditionSignInSheets.Status.READY
+        )
+        sheets.file.save("all.pdf", ContentFile(b"%PDF-1.4 sheets"), save=True)
         self.choice = WorkshopChoice.objects.create(
             registration=self.confirmed,
             run=self.run,

@@ -270,7 +270,11 @@ def test_stylesheets_draw_no_data_images():
 
 
 # Rendered to PDF by WeasyPrint, never served to a browser.
-PDF_TEMPLATES = {"workshops/sign_in_sheet.html", "speak/av_needs_pdf.html"}
+PDF_TEMPLATES = {
+    "workshops/sign_in_sheet.html",
+    "workshops/sign_in_sheets.html",
+    "speak/av_needs_pdf.html",
+}
 
 
 def _templates_with_inline_code() -> list[str]:

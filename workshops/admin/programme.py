@@ -34,7 +34,7 @@ class WorkshopRunInline(admin.TabularInline):
     model = WorkshopRun
     form = WorkshopRunAdminForm
     extra = 0
-    fields = ["block", "room", "capacity", "seats_taken"]
+    fields = ["block", "room", "capacity", "over_room_capacity", "seats_taken"]
     readonly_fields = ["seats_taken"]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -105,6 +105,9 @@ class WorkshopAdmin(admin.ModelAdmin):
                 block=run.block if "block" in changed else None,
                 room=run.room if "room" in changed else services.UNCHANGED,
                 capacity=run.capacity if "capacity" in changed else None,
+                over_room_capacity=(
+                    run.over_room_capacity if "over_room_capacity" in changed else None
+                ),
                 actor=request.user,
             )
         added = [
@@ -115,6 +118,7 @@ class WorkshopAdmin(admin.ModelAdmin):
                 block=run.block,
                 room=run.room,
                 capacity=run.capacity,
+                over_room_capacity=run.over_room_capacity,
             )
             for run in formset.new_objects
         ]

@@ -13,17 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from delegates.privacy import services as privacy
+from events.models import Edition
 from socex.exports import csv_response
 
 from .. import selectors, services
-from ..models import SignInSheet, WorkshopRun
+from ..models import EditionSignInSheets, SignInSheet, WorkshopRun
 from .common import BlockFilter, adopt, message_errors
 
 
 class WorkshopRunAdminForm(forms.ModelForm):
     class Meta:
         model = WorkshopRun
-        fields = ["workshop", "block", "room", "capacity"]
+        fields = ["workshop", "block", "room", "capacity", "over_room_capacity"]
 
     def clean_capacity(self):
         """The capacity rule is the service's: the same words as everywhere else."""
@@ -53,12 +54,26 @@ class WorkshopRunAdmin(admin.ModelAdmin):
     ]
     search_fields = ["workshop__title"]
     readonly_fields = ["seats_taken", "attendance_table", "sheet", "attendance_links"]
-    fields = ["workshop", "block", "room", "capacity", "seats_taken", "sheet"]
-    actions = ["request_sheets", "export_csv"]
+    fields = [
+        "workshop",
+        "block",
+        "room",
+        "capacity",
+        "over_room_capacity",
+        "seats_taken",
+        "sheet",
+    ]
+    actions = ["request_sheets", "request_edition_sheets", "export_csv"]
     change_form_template = "workshops/admin/run_change_form.html"
 
     @admin.display(description=_("Taken / capacity"), ordering="seats_taken")
     def fill(self, obj):
+        if obj.is_over_room_capacity:
+            return _("%(taken)s / %(capacity)s (room seats %(seats)s: override)") % {
+                "taken": obj.seats_taken,
+                "capacity": obj.capacity,
+                "seats": obj.room.capacity,
+            }
         return f"{obj.seats_taken} / {obj.capacity}"
 
     @admin.display(description=_("Places left"))
@@ -107,6 +122,7 @@ class WorkshopRunAdmin(admin.ModelAdmin):
                     block=obj.block,
                     room=obj.room,
                     capacity=obj.capacity,
+                    over_room_capacity=obj.over_room_capacity,
                 ),
             )
             return
@@ -117,6 +133,11 @@ class WorkshopRunAdmin(admin.ModelAdmin):
                 capacity=(
                     form.cleaned_data.get("capacity")
                     if "capacity" in form.changed_data
+                    else None
+                ),
+                over_room_capacity=(
+                    obj.over_room_capacity
+                    if "over_room_capacity" in form.changed_data
                     else None
                 ),
                 actor=request.user,
@@ -142,6 +163,11 @@ class WorkshopRunAdmin(admin.ModelAdmin):
                 "<int:pk>/sign-in-sheet.pdf",
                 self.admin_site.admin_view(self.sheet_view),
                 name="workshops_workshoprun_sheet",
+            ),
+            path(
+                "edition/<int:edition_id>/sign-in-sheets.pdf",
+                self.admin_site.admin_view(self.edition_sheets_view),
+                name="workshops_workshoprun_edition_sheets",
             ),
             path(
                 "<int:pk>/sign-in-sheet/request/",
@@ -204,6 +230,32 @@ class WorkshopRunAdmin(admin.ModelAdmin):
             content_type="application/pdf",
         )
 
+    def edition_sheets_view(self, request, edition_id):
+        """The one PDF of every sign-in sheet of an edition, once rendered."""
+        if not (
+            self.has_view_permission(request) and self.has_export_permission(request)
+        ):
+            raise PermissionDenied
+        edition = get_object_or_404(Edition, pk=edition_id)
+        sheets = EditionSignInSheets.objects.filter(
+            edition=edition, status=EditionSignInSheets.Status.READY
+        ).first()
+        if sheets is None or not sheets.file:
+            raise Http404(_("The sign-in sheets are not ready yet."))
+        privacy.personal_data_access_record(
+            request=request,
+            kind=privacy.Kind.SIGN_IN_SHEET,
+            edition=edition,
+            rows=selectors.choices_count(edition),
+            detail="all runs",
+        )
+        return FileResponse(
+            sheets.file.open("rb"),
+            as_attachment=True,
+            filename=f"sign-in-sheets-{edition.slug}.pdf",
+            content_type="application/pdf",
+        )
+
     def sheet_request_view(self, request, pk):
         run = self._run_or_404(request, pk)
         services.sign_in_sheet_request(run=run)
@@ -223,6 +275,32 @@ class WorkshopRunAdmin(admin.ModelAdmin):
             _("%(count)s sign-in sheets are being prepared.")
             % {"count": queryset.count()},
         )
+
+    @admin.action(
+        description=_(
+            "Prepare one PDF of all sign-in sheets of the selected runs' conferences"
+        ),
+        permissions=["export"],
+    )
+    def request_edition_sheets(self, request, queryset):
+        editions = Edition.objects.filter(
+            pk__in=queryset.values("workshop__edition")
+        ).order_by("start_date", "pk")
+        for edition in editions:
+            services.edition_sign_in_sheets_request(edition=edition)
+            self.message_user(
+                request,
+                format_html(
+                    _(
+                        "The sign-in sheets of {} are being prepared in one PDF: "
+                        '<a href="{}">download it</a> in a moment.'
+                    ),
+                    edition,
+                    reverse(
+                        "admin:workshops_workshoprun_edition_sheets", args=[edition.pk]
+                    ),
+                ),
+            )
 
     @admin.action(description=_("Export attendance (CSV)"), permissions=["export"])
     def export_csv(self, request, queryset):

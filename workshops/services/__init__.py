@@ -17,6 +17,7 @@ from .allocations import allocation_publish, allocation_run
 from .choices import (
     LATE_WINDOW,
     choice_window_open,
+    workshop_choices_pass,
     workshop_choices_release,
     workshop_choices_set,
     workshop_preferences_set,
@@ -31,6 +32,7 @@ from .organiser import (
     workshop_run_delete,
     workshop_run_delete_validate,
     workshop_run_update,
+    workshop_runs_rooms_move,
 )
 from .proposals import (
     co_leaders_parse,
@@ -42,7 +44,12 @@ from .proposals import (
     proposal_update,
     speaker_for_user,
 )
-from .sheets import sign_in_sheet_render, sign_in_sheet_request
+from .sheets import (
+    edition_sign_in_sheets_render,
+    edition_sign_in_sheets_request,
+    sign_in_sheet_render,
+    sign_in_sheet_request,
+)
 
 __all__ = [
     "UNCHANGED",
@@ -58,9 +65,12 @@ __all__ = [
     "proposal_submit",
     "proposal_update",
     "speaker_for_user",
+    "edition_sign_in_sheets_render",
+    "edition_sign_in_sheets_request",
     "sign_in_sheet_render",
     "sign_in_sheet_request",
     "workshop_choice_move",
+    "workshop_choices_pass",
     "workshop_choices_release",
     "workshop_choices_set",
     "workshop_preferences_set",
@@ -70,5 +80,6 @@ __all__ = [
     "workshop_run_delete",
     "workshop_run_delete_validate",
     "workshop_run_update",
+    "workshop_runs_rooms_move",
     "workshops_copy",
 ]

@@ -267,6 +267,40 @@ def workshop_choices_release(
 
 
 @transaction.atomic
+def workshop_choices_pass(
+    *, registration: Registration, to: Registration, actor=None
+) -> int:
+    """Move every seat (and ranked preference) ``registration`` holds to ``to``, the
+    colleague taking its place: the same seats, so no counter changes; the runs are
+    locked in primary-key order while the rows move. Audited; the colleague's
+    badge is rendered again. Returns the number of seats passed."""
+    registration = lock_registration(registration)
+    choices = list(WorkshopChoice.objects.filter(registration=registration))
+    ChoiceWindow.objects.filter(registration=registration).delete()
+    if choices:
+        lock_runs(c.run_id for c in choices)
+        WorkshopChoice.objects.filter(registration=to).delete()
+        WorkshopChoice.objects.filter(registration=registration).update(
+            registration=to, source=WorkshopChoice.Source.ORGANISER
+        )
+    if WorkshopPreference.objects.filter(registration=registration).exists():
+        WorkshopPreference.objects.filter(registration=to).delete()
+        WorkshopPreference.objects.filter(registration=registration).update(
+            registration=to
+        )
+    audit_record(
+        edition=registration.edition,
+        action=WorkshopAuditEntry.Action.SEATS_PASSED,
+        detail=_("%(count)s seats passed from %(old)s to %(new)s")
+        % {"count": len(choices), "old": registration.reference, "new": to.reference},
+        actor=actor,
+        registration=to,
+    )
+    badge_schedule_render(registration=to)
+    return len(choices)
+
+
+@transaction.atomic
 def workshop_preferences_set(
     *,
     registration: Registration,

@@ -54,5 +54,6 @@ def workshops_copy(*, source: Edition, copy: Edition, session_map: dict) -> int:
                     block=block_map[run.block_id],
                     room=run.room,
                     capacity=run.capacity,
+                    over_room_capacity=run.over_room_capacity,
                 )
     return copied

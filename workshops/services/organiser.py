@@ -55,13 +55,17 @@ def _capacity_audit(*, run: WorkshopRun, old: int, actor) -> None:
 def workshop_run_capacity_set(
     *, run: WorkshopRun, capacity: int, actor=None
 ) -> WorkshopRun:
-    """Change a run's capacity, never below the seats already taken; audited."""
+    """Change a run's capacity, never below the seats already taken nor above its
+    room's seats (unless the run is marked ``over_room_capacity``); audited."""
     run = lock_runs([run.pk])[run.pk]
     workshop_run_capacity_validate(run=run, capacity=capacity)
     old = run.capacity
     if old == capacity:
         return run
     run.capacity = capacity
+    problem = run.room_problems().get("capacity")
+    if problem:
+        raise ValidationError({"capacity": problem})
     run.save(update_fields=["capacity"])
     _capacity_audit(run=run, old=old, actor=actor)
     return run
@@ -74,15 +78,23 @@ def workshop_run_create(
     block: TimeBlock,
     room: Room | None = None,
     capacity: int | None = None,
+    over_room_capacity: bool = False,
 ) -> WorkshopRun:
     """Add a run of ``workshop`` in ``block``, in ``room``, for ``capacity`` people
     (the room's capacity when None).
 
     Validated by the model: a block and a room of the workshop's conference, a
-    capacity or a room, one run per block. Nobody holds a seat in it yet; no audit
-    entry, no email.
+    capacity or a room, one run per block, the room free at the block's time and
+    seating the capacity (unless ``over_room_capacity``). Nobody holds a seat in it
+    yet; no audit entry, no email.
     """
-    run = WorkshopRun(workshop=workshop, block=block, room=room, capacity=capacity)
+    run = WorkshopRun(
+        workshop=workshop,
+        block=block,
+        room=room,
+        capacity=capacity,
+        over_room_capacity=over_room_capacity,
+    )
     run.full_clean()
     run.save()
     return run
@@ -104,6 +116,7 @@ def workshop_run_update(
     block: TimeBlock | None = None,
     room: Room | None | _Unchanged = UNCHANGED,
     capacity: int | None = None,
+    over_room_capacity: bool | None = None,
     actor=None,
 ) -> WorkshopRun:
     """Move a run to ``block`` and ``room`` and set its ``capacity``, under the run's
@@ -111,7 +124,8 @@ def workshop_run_update(
     keeps its stored value, so a concurrent change to it is not overwritten.
 
     Validated by the model (a run with seats stays in its block, a room at the
-    conference's venue) and by the capacity rule. A capacity change is audited, as
+    conference's venue, free at that time and seating the capacity unless
+    ``over_room_capacity``) and by the capacity rule. A capacity change is audited, as
     ``workshop_run_capacity_set`` does; seats and choices are not touched.
     """
     locked = lock_runs([run.pk])[run.pk]
@@ -123,11 +137,38 @@ def workshop_run_update(
         locked.room = room
     if capacity is not None:
         locked.capacity = capacity
+    if over_room_capacity is not None:
+        locked.over_room_capacity = over_room_capacity
     locked.full_clean()
-    locked.save(update_fields=["block", "room", "capacity"])
+    locked.save(update_fields=["block", "room", "capacity", "over_room_capacity"])
     if locked.capacity != old:
         _capacity_audit(run=locked, old=old, actor=actor)
     return locked
+
+
+@transaction.atomic
+def workshop_runs_rooms_move(*, edition, room_map: dict, actor=None) -> int:
+    """Move the edition's runs from each old room of ``room_map`` to its new room
+    (or none), under the runs' locks, each validated by the model's room rules
+    (at the venue, seats for its capacity, free at its time); all or nothing, a
+    refusal names the run. Seats and choices are not touched. Returns the count."""
+    ids = list(
+        WorkshopRun.objects.filter(
+            workshop__edition=edition, room_id__in=list(room_map)
+        ).values_list("pk", flat=True)
+    )
+    runs = lock_runs(ids)
+    for run in sorted(runs.values(), key=lambda r: (r.block.session.starts_at, r.pk)):
+        run.room = room_map[run.room_id]
+        try:
+            run.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("%(run)s: %(error)s")
+                % {"run": run_label(run), "error": " ".join(error.messages)}
+            ) from error
+        run.save(update_fields=["room"])
+    return len(runs)
 
 
 def workshop_run_delete_validate(*, run: WorkshopRun) -> None:
