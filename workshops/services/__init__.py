@@ -42,7 +42,6 @@ from .proposals import (
     proposal_review,
     proposal_submit,
     proposal_update,
-    speaker_for_user,
 )
 from .sheets import (
     edition_sign_in_sheets_render,
@@ -64,7 +63,6 @@ __all__ = [
     "proposal_review",
     "proposal_submit",
     "proposal_update",
-    "speaker_for_user",
     "edition_sign_in_sheets_render",
     "edition_sign_in_sheets_request",
     "sign_in_sheet_render",

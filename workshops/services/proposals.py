@@ -11,11 +11,11 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from delegates.models import Profile
-from events.models import Edition, Speaker
+from events.models import Edition
+from events.speaking.services import speaker_for_user
 from socex.mail.services import email_queue
 
 from ..models import ProposalReview, Workshop, WorkshopCall, WorkshopProposal
@@ -189,25 +189,6 @@ def _display_name(user) -> str:
     return user.email.split("@")[0]
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:140] or "speaker"
-    slug, n = base, 1
-    while Speaker.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
-def speaker_for_user(*, user) -> Speaker:
-    """The person's one ``Speaker`` record: theirs if they have one, else a new one
-    linked to the account (never a second)."""
-    speaker = Speaker.objects.filter(user=user).first()
-    if speaker is not None:
-        return speaker
-    name = _display_name(user)
-    return Speaker.objects.create(display_name=name, slug=_unique_slug(name), user=user)
-
-
 def _decider(proposal_pk: int, by) -> WorkshopProposal:
     if not by.has_perm(DECIDE):
         raise PermissionDenied(
@@ -264,7 +245,9 @@ def proposal_accept(*, proposal: WorkshopProposal, by) -> Workshop:
         published=False,
         order=(last.order + 1) if last else 0,
     )
-    leaders = [speaker_for_user(user=proposal.proposer)]
+    leaders = [
+        speaker_for_user(user=proposal.proposer, name=_display_name(proposal.proposer))
+    ]
     emails = {leader["email"].lower() for leader in proposal.co_leaders}
     users = (
         get_user_model()
@@ -272,7 +255,10 @@ def proposal_accept(*, proposal: WorkshopProposal, by) -> Workshop:
         .filter(email_lower__in=emails, is_active=True)
         .exclude(pk=proposal.proposer_id)
     )
-    leaders += [speaker_for_user(user=user) for user in users.order_by("pk")]
+    leaders += [
+        speaker_for_user(user=user, name=_display_name(user))
+        for user in users.order_by("pk")
+    ]
     workshop.facilitators.add(*leaders)
     proposal.status = WorkshopProposal.Status.ACCEPTED
     proposal.workshop = workshop
