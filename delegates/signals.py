@@ -6,9 +6,18 @@ Notifications:
 ``registration_status_changed``: sent inside the transaction of every status change,
 with ``registration``, ``from_status`` and ``to_status`` (e.g. a cancellation frees
 workshop seats; a confirmation after the workshop deadline opens a 72-hour window).
-``services.transitions._transition`` lists every receiver's effect.
+``services.transitions._transition`` lists every receiver's effect. It also carries
+``prepared``: a dict the same change filled in before it took the edition's lock
+(see ``registration_change_prepare``), or ``{}``.
 
 Hooks (each receiver returns its part of the answer):
+
+``registration_change_prepare``: sent by a new registration before it takes the
+edition's lock, with ``edition`` and ``prepared`` (a dict). A receiver that would
+read something under the lock in ``registration_status_changed`` may read it now
+and store it in ``prepared`` under a key of its own; it then reads it back from the
+``prepared`` that signal carries, and reads it itself when the key is missing. What
+it stores must not be something the lock decides (it is read as last committed).
 
 ``collect_agenda_items``: sent when building a delegate's personal agenda (.ics and
 dashboard), with ``registration``; each receiver returns a list of dicts with keys
@@ -33,6 +42,7 @@ escaped). It should not cost more queries than the panels it shows. Gathered by
 from django.dispatch import Signal
 
 registration_status_changed = Signal()
+registration_change_prepare = Signal()
 collect_agenda_items = Signal()
 collect_badge_workshops = Signal()
 collect_dashboard_panels = Signal()
