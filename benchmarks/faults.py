@@ -482,54 +482,15 @@ class Delegate:
 def make_people(label: str, n: int) -> list[Delegate]:
     """``n`` delegates with verified police.uk addresses, complete profiles and
     logged-in sessions (bulk, one shared password hash)."""
-    from allauth.account.models import EmailAddress  # noqa: PLC0415
-    from django.conf import settings  # noqa: PLC0415
-    from django.contrib.auth import (  # noqa: PLC0415
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-    )
-    from django.contrib.auth.hashers import make_password  # noqa: PLC0415
-    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+    from benchmarks.signed_in import signed_in_delegates  # noqa: PLC0415
 
-    from delegates.models import Profile, User  # noqa: PLC0415
-
-    password = make_password(None)
-    users = User.objects.bulk_create(
-        [
-            User(email=f"{label}.{i:03d}@faults.police.uk", password=password)
-            for i in range(n)
-        ]
+    signed_in = signed_in_delegates(
+        [f"{label}.{i:03d}@faults.police.uk" for i in range(n)],
+        first_name="Fault",
+        last_name=f"Delegate {label}",
+        organisation="Faults Police",
     )
-    EmailAddress.objects.bulk_create(
-        [
-            EmailAddress(user=u, email=u.email, verified=True, primary=True)
-            for u in users
-        ]
-    )
-    Profile.objects.bulk_create(
-        [
-            Profile(
-                user=u,
-                first_name="Fault",
-                last_name=f"Delegate {label} {i}",
-                job_title="Investigator",
-                organisation="Faults Police",
-                organisation_type=Profile.OrganisationType.UK_POLICE,
-                country="United Kingdom",
-            )
-            for i, u in enumerate(users)
-        ]
-    )
-    people = []
-    for user in users:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        people.append(Delegate(user.email, session.session_key))
-    return people
+    return [Delegate(user.email, key) for user, key in signed_in]
 
 
 def make_edition(label: str, capacity: int):

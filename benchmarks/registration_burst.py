@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.gunicorn_server import free_port, start_gunicorn, tool  # noqa: E402
+from benchmarks.signed_in import signed_in_delegates  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
@@ -92,16 +93,11 @@ def setup(run: str):
     import django
 
     django.setup()
-    from allauth.account.models import EmailAddress
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
-    from delegates.models import Profile, TrustedDomain, User
+    from delegates.models import TrustedDomain
     from events.models import Edition, Series, Venue
 
     call_command("migrate", verbosity=0)
@@ -146,42 +142,13 @@ def setup(run: str):
         registration_opens_at=timezone.now() - timezone.timedelta(days=1),
     )
     TrustedDomain.objects.create(edition=edition, domain="police.uk")
-    password = make_password("bench-password-not-measured")
-    users = User.objects.bulk_create(
-        [
-            User(email=f"d{n:04d}.{run}@{HOST}", password=password)
-            for n in range(DELEGATES)
-        ]
+    signed_in = signed_in_delegates(
+        [f"d{n:04d}.{run}@{HOST}" for n in range(DELEGATES)],
+        first_name="Bench",
+        last_name="Delegate",
+        organisation="Bench Police",
     )
-    EmailAddress.objects.bulk_create(
-        [
-            EmailAddress(user=u, email=u.email, verified=True, primary=True)
-            for u in users
-        ]
-    )
-    Profile.objects.bulk_create(
-        [
-            Profile(
-                user=u,
-                first_name="Bench",
-                last_name=f"Delegate {n}",
-                job_title="Investigator",
-                organisation="Bench Police",
-                organisation_type=Profile.OrganisationType.UK_POLICE,
-                country="United Kingdom",
-            )
-            for n, u in enumerate(users)
-        ]
-    )
-    backend = settings.AUTHENTICATION_BACKENDS[0]
-    keys = []
-    for user in users:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = backend
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        keys.append(session.session_key)
+    keys = [key for _user, key in signed_in]
     connection.close()
     return edition.slug, keys
 

@@ -6,7 +6,9 @@ Notifications:
 ``registration_status_changed``: sent inside the transaction of every status change,
 with ``registration``, ``from_status`` and ``to_status`` (e.g. a cancellation frees
 workshop seats; a confirmation after the workshop deadline opens a 72-hour window).
-``services.transitions._transition`` lists every receiver's effect.
+``services.transitions._transition`` lists every receiver's effect. It also carries
+``prepared``: a dict the same change filled in before it took the edition's lock
+(see ``registration_change_prepare``), or ``{}``.
 
 ``registration_substituted``: sent inside the transaction that passes a place to a
 colleague (``services.substitutions``), after both status changes, with
@@ -17,6 +19,13 @@ its workshop seats to this signal (``workshops.receivers`` moves them to the new
 registration, or releases them).
 
 Hooks (each receiver returns its part of the answer):
+
+``registration_change_prepare``: sent by a new registration before it takes the
+edition's lock, with ``edition`` and ``prepared`` (a dict). A receiver that would
+read something under the lock in ``registration_status_changed`` may read it now
+and store it in ``prepared`` under a key of its own; it then reads it back from the
+``prepared`` that signal carries, and reads it itself when the key is missing. What
+it stores must not be something the lock decides (it is read as last committed).
 
 ``collect_agenda_items``: sent when building a delegate's personal agenda (.ics and
 dashboard), with ``registration``; each receiver returns a list of dicts with keys
@@ -59,6 +68,7 @@ queries. Gathered by ``selectors.export_rows``.
 from django.dispatch import Signal
 
 registration_status_changed = Signal()
+registration_change_prepare = Signal()
 collect_agenda_items = Signal()
 collect_badge_workshops = Signal()
 collect_dashboard_panels = Signal()

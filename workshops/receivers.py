@@ -6,6 +6,7 @@ from django.utils import timezone
 from delegates.models import Registration
 from delegates.signals import (
     collect_agenda_items,
+    registration_change_prepare,
     registration_status_changed,
     registration_substituted,
 )
@@ -13,20 +14,43 @@ from events.signals import edition_duplicated, edition_rooms_moved
 
 from . import services
 from .models import WorkshopChoice, WorkshopRun
-from .selectors import is_eligible, registration_is_late
+from .selectors import confirmation_is_late, is_eligible
+
+# The key this app keeps in a registration change's ``prepared``: whether a delegate
+# confirmed now would get a late-choice window.
+LATE_WINDOW_DUE = "workshops.late_window_due"
+
+
+def _late_window_due(edition) -> bool:
+    """The edition offers published workshops and a confirmation now is late (after
+    the choice deadline or a published allocation)."""
+    if not WorkshopRun.objects.filter(
+        workshop__edition_id=edition.pk, workshop__published=True
+    ).exists():
+        return False
+    return confirmation_is_late(edition)
+
+
+@receiver(registration_change_prepare, dispatch_uid="workshops_change_prepare")
+def on_registration_change_prepare(sender, edition, prepared, **kwargs):
+    """Before the edition lock: whether a confirmation would open a window (read
+    here so the locked part of a registration runs no workshop query)."""
+    prepared[LATE_WINDOW_DUE] = _late_window_due(edition)
 
 
 @receiver(registration_status_changed, dispatch_uid="workshops_status_changed")
 def on_registration_status_changed(
-    sender, registration, from_status, to_status, **kwargs
+    sender, registration, from_status, to_status, prepared=None, **kwargs
 ):
     """A registration that is no longer confirmed frees its seats (same transaction);
-    one confirmed late gets a 72-hour window to choose from the places left. A place
+    one confirmed late gets a 72-hour window to choose from the places left. A new
+    registration (no ``from_status``) holds no seats: nothing to look up. A place
     passed to a colleague is left to ``on_registration_substituted``."""
     if to_status == Registration.Status.SUBSTITUTED:
         return
     if to_status != Registration.Status.CONFIRMED:
-        if WorkshopChoice.objects.filter(registration=registration).exists():
+        held = WorkshopChoice.objects.filter(registration=registration)
+        if from_status and held.exists():
             services.workshop_choices_release(
                 registration=registration,
                 reason=Registration.Status(to_status).label,
@@ -34,11 +58,10 @@ def on_registration_status_changed(
         return
     if from_status == Registration.Status.CONFIRMED or not is_eligible(registration):
         return
-    if not WorkshopRun.objects.filter(
-        workshop__edition_id=registration.edition_id, workshop__published=True
-    ).exists():
-        return
-    if registration_is_late(registration):
+    due = (prepared or {}).get(LATE_WINDOW_DUE)
+    if due is None:
+        due = _late_window_due(registration.edition)
+    if due:
         services.choice_window_open(registration=registration)
 
 

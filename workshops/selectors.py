@@ -57,8 +57,12 @@ def published_allocation(edition: Edition) -> Allocation | None:
 
 def registration_is_late(registration: Registration, *, now=None) -> bool:
     """Confirmed after the selection deadline or after an allocation was published."""
+    return confirmation_is_late(registration.edition, now=now)
+
+
+def confirmation_is_late(edition: Edition, *, now=None) -> bool:
+    """A delegate confirmed now would be late (``registration_is_late``)."""
     now = now or timezone.now()
-    edition = registration.edition
     return now >= deadline_for(edition) or published_allocation(edition) is not None
 
 

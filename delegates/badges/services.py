@@ -429,7 +429,10 @@ def badge_print_job_sweep() -> int:
     resumed = 0
     for job in stuck:
         logger.warning("Badge print job %s made no progress: resuming it", job.pk)
-        badge_print_job_resume(job=job)
+        try:
+            badge_print_job_resume(job=job)
+        except ValidationError:
+            continue  # finished between the query and its lock: nothing to resume
         resumed += 1
     return resumed
 

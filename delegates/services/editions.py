@@ -41,8 +41,7 @@ def waitlist_promote(
 ) -> list[Registration]:
     """Fill free places from the waiting list, in order; returns those promoted.
     Their emails are drafted before the lock."""
-    places, _out_of_step = _places_now(edition)
-    drafts = EmailDrafts().add_promotions(edition, places=places)
+    drafts = EmailDrafts().add_promotions(edition, places=_places_now(edition).places)
     edition, seats = _lock_edition(edition.pk)
     return _promote(edition, seats, actor=actor, drafts=drafts)
 

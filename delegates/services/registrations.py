@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
 
-from .. import selectors
+from .. import selectors, signals
 from ..models import EditionSeats, Registration, User
 from .emails import EmailDrafts
-from .seats import _lock_edition, _lock_registration, _places_now
+from .seats import _lock_edition, _lock_registration, _places_now, _take_place
 from .transitions import _promote, _transition
 
 Status = Registration.Status
@@ -57,8 +57,11 @@ def registration_create(
     delegate place; an organiser is refused in words about the person, not "your".
     Everything that needs no lock is checked, and the email of each status it may end
     in rendered, before taking it, so the serialised part of a registration burst
-    stays short. The new status has the effects listed in
-    ``transitions._transition`` (badge, workshop window, emails).
+    stays short: a new registration locks only the edition's seats row, with the
+    one statement that hands it a number and a place (``seats._take_place``);
+    registering again, or an edition whose capacity changed without its signal,
+    locks the edition first (``seats._lock_edition``). The new status has the
+    effects listed in ``transitions._transition`` (badge, workshop window, emails).
     """
     try:
         return _registration_create(
@@ -135,12 +138,17 @@ def _registration_create(
     trusted = category == Category.DELEGATE and selectors.user_is_trusted(
         edition=edition, user=user
     )
+    seats_now = _places_now(edition)
     if category != Category.DELEGATE:
         outcomes = [Status.CONFIRMED]
-    elif trusted:
+    elif not trusted:
+        outcomes = [Status.PENDING]
+    elif seats_now.out_of_step or seats_now.places <= LIKELY_FULL_WITHIN:
         outcomes = [Status.CONFIRMED, Status.WAITLISTED]
     else:
-        outcomes = [Status.PENDING]
+        # Far from full, a trusted delegate is confirmed (were the places gone
+        # meanwhile, the waiting-list email is rendered under the lock, and logged).
+        outcomes = [Status.CONFIRMED]
     user.profile = profile
     if existing is not None:
         existing.edition, existing.user = edition, user
@@ -150,10 +158,27 @@ def _registration_create(
         statuses=outcomes,
         reason=reason,
     )
-    if category == Category.DELEGATE:
-        places, out_of_step = _places_now(edition)
-        if out_of_step:
-            drafts.add_promotions(edition, places=places)
+    prepared: dict = {}
+    signals.registration_change_prepare.send(
+        sender=Registration, edition=edition, prepared=prepared
+    )
+    if existing is None and seats_now.exists and not seats_now.out_of_step:
+        taken = _take_place(edition.pk, seat=trusted)
+        if taken is not None:
+            return _registration_insert(
+                edition,
+                user,
+                number=taken[0],
+                category=category,
+                to_status=_new_status(category, trusted=trusted, seated=taken[1]),
+                actor=actor or user,
+                reason=reason,
+                now=now,
+                drafts=drafts,
+                prepared=prepared,
+            )
+    if category == Category.DELEGATE and seats_now.out_of_step:
+        drafts.add_promotions(edition, places=seats_now.places)
 
     edition, seats = _lock_edition(edition.pk)
     if by_organiser:
@@ -164,12 +189,7 @@ def _registration_create(
         # Capacity rose without the signal (e.g. a bulk update): serve the waiting
         # list before anyone new.
         _promote(edition, seats, actor=None, drafts=drafts)
-    if category != Category.DELEGATE:
-        to_status = Status.CONFIRMED
-    elif trusted:
-        to_status = Status.CONFIRMED if seats.places > 0 else Status.WAITLISTED
-    else:
-        to_status = Status.PENDING
+    to_status = _new_status(category, trusted=trusted, seated=seats.places > 0)
     if existing is not None:
         return _registration_renew(
             existing,
@@ -181,26 +201,73 @@ def _registration_create(
             reason=reason,
             now=now,
             drafts=drafts,
+            prepared=prepared,
         )
     seats.last_number += 1
+    if to_status == Status.CONFIRMED and category == Category.DELEGATE:
+        seats.confirmed += 1
+        seats.places -= 1
+    seats.save(update_fields=["confirmed", "last_number"])
+    return _registration_insert(
+        edition,
+        user,
+        number=seats.last_number,
+        category=category,
+        to_status=to_status,
+        actor=actor or user,
+        reason=reason,
+        now=now,
+        drafts=drafts,
+        prepared=prepared,
+    )
+
+
+# Free places under which a trusted delegate's waiting-list email is drafted too:
+# the registrations in flight may take the rest first.
+LIKELY_FULL_WITHIN = 50
+
+
+def _new_status(category: str, *, trusted: bool, seated: bool) -> str:
+    if category != Category.DELEGATE:
+        return Status.CONFIRMED
+    if not trusted:
+        return Status.PENDING
+    return Status.CONFIRMED if seated else Status.WAITLISTED
+
+
+def _registration_insert(
+    edition: Edition,
+    user: User,
+    *,
+    number: int,
+    category: str,
+    to_status: str,
+    actor: User,
+    reason: str,
+    now: dt.datetime,
+    drafts: EmailDrafts,
+    prepared: dict,
+) -> Registration:
+    """The new registration with ``number``, its seat already counted, under the
+    seats lock: the writes of ``_transition`` only."""
     registration = Registration(
         edition=edition,
         user=user,
         category=category,
-        number=seats.last_number,
-        reference=_reference(edition, seats.last_number),
+        number=number,
+        reference=_reference(edition, number),
         consent_terms=True,
         consented_at=now,
     )
     return _transition(
         registration,
-        seats,
+        None,
         to_status=to_status,
-        actor=actor or user,
+        actor=actor,
         reason=reason,
         from_status="",
-        save_seats=True,
         drafts=drafts,
+        prepared=prepared,
     )
 
 
@@ -215,6 +282,7 @@ def _registration_renew(
     reason: str,
     now: dt.datetime,
     drafts: EmailDrafts,
+    prepared: dict,
 ) -> Registration:
     """Register again on the row of a cancelled registration (one per edition and
     user): same reference, placed as a new registration would be (the waiting list
@@ -232,7 +300,13 @@ def _registration_renew(
     locked.consented_at = now
     locked.decline_reason = ""
     return _transition(
-        locked, seats, to_status=to_status, actor=actor, reason=reason, drafts=drafts
+        locked,
+        seats,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        drafts=drafts,
+        prepared=prepared,
     )
 
 
@@ -245,7 +319,7 @@ def _drafts(registration: Registration, *, statuses, reason: str = "", promote=F
     ).get(pk=registration.pk)
     drafts = EmailDrafts().add_statuses(registration, statuses=statuses, reason=reason)
     if promote:
-        places, _out_of_step = _places_now(registration.edition)
+        places = _places_now(registration.edition).places
         frees = (
             registration.category == Category.DELEGATE
             and registration.status == Status.CONFIRMED

@@ -20,7 +20,7 @@ Category = Registration.Category
 
 def _transition(
     registration: Registration,
-    seats: EditionSeats,
+    seats: EditionSeats | None,
     *,
     to_status: str,
     actor: User | None,
@@ -29,13 +29,16 @@ def _transition(
     template: str | None = None,
     save_seats: bool = False,
     drafts: EmailDrafts | None = None,
+    prepared: dict | None = None,
 ) -> Registration:
     """Move a locked (or new) registration to ``to_status``, in the caller's
     transaction. Every status change in SOCEX passes here; its effects are:
 
     In delegates:
     - ``EditionSeats.confirmed`` follows a delegate entering or leaving
-      ``confirmed``; the status's timestamp (and a decline's reason) is set.
+      ``confirmed`` (``seats`` None: the caller's statement already counted this
+      change, as ``seats._take_place`` does); the status's timestamp (and a
+      decline's reason) is set.
     - A ``RegistrationStatusChange`` records who, when, from, to and why.
     - The delegate's email for the new status is queued (``STATUS_EMAILS``, or
       ``template``); a confirmation carries the event's calendar file. It comes
@@ -47,12 +50,13 @@ def _transition(
     - ``workshops.receivers``: to any other status, the workshop seats held are
       released (an audit entry; the late-choice window closes); to ``confirmed``
       after the choice deadline or a published allocation, a 72-hour late-choice
-      window opens and the delegate is emailed about it.
+      window opens and the delegate is emailed about it. What it learnt before the
+      lock (``signals.registration_change_prepare``) comes back in ``prepared``.
     """
     if from_status is None:
         from_status = registration.status
     now = timezone.now()
-    if registration.category == Category.DELEGATE:
+    if seats is not None and registration.category == Category.DELEGATE:
         if from_status == Status.CONFIRMED and to_status != Status.CONFIRMED:
             seats.confirmed -= 1
             seats.places += 1
@@ -61,7 +65,7 @@ def _transition(
             seats.confirmed += 1
             seats.places -= 1
             save_seats = True
-    if save_seats:
+    if save_seats and seats is not None:
         seats.save(update_fields=["confirmed", "last_number"])
     registration.status = to_status
     if to_status == Status.CONFIRMED:
@@ -85,6 +89,7 @@ def _transition(
         registration=registration,
         from_status=from_status,
         to_status=to_status,
+        prepared=prepared or {},
     )
     # Each change queues its own email, so no idempotency key is needed.
     _queue_status_email(

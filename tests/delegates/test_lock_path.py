@@ -1,11 +1,12 @@
 """What runs while an edition is locked (delegates/services: seats, emails).
 
-The edition lock serialises every registration change of an edition, so it is held
-for SQL only: the emails, their calendar files and the badge's QR code are made
-before it or after the commit. ``LockWatch`` sees the lock being taken in the SQL
-(Django's ``execute_wrapper``) and, until the commit, notes every template rendered
-(Django's ``template_rendered`` signal) and every call into the QR code, calendar and
-PDF libraries (``sys.setprofile``).
+The edition lock (its row, or for a new registration only its seats row) serialises
+every registration change of an edition, so it is held for SQL only: the emails,
+their calendar files and the badge's QR code are made before it or after the commit.
+``LockWatch`` sees the lock being taken in the SQL (Django's ``execute_wrapper``) and,
+until the commit, notes every template rendered (Django's ``template_rendered``
+signal) and every call into the QR code, calendar and PDF libraries
+(``sys.setprofile``).
 """
 
 import base64
@@ -29,7 +30,10 @@ from tests.factories.delegates import RegistrationFactory
 
 Status = Registration.Status
 
-EDITION_LOCK = re.compile(r'FROM "events_edition".* FOR (NO KEY )?UPDATE', re.S)
+# The edition's lock: its row, or (a new registration) only its seats row.
+EDITION_LOCK = re.compile(
+    r'FROM "?(events_edition|delegates_editionseats)"?\b.* FOR (NO KEY )?UPDATE', re.S
+)
 WATCHED_LIBRARIES = ("segno", "icalendar", "weasyprint", "django.template")
 
 
@@ -45,12 +49,17 @@ class LockWatch:
         self.rendered_under_lock: list[str] = []
         self.rendered_after: list[str] = []
         self.calls_under_lock: set[str] = set()
+        self.lock_sql = ""
+        self.sql_under_lock: list[str] = []
 
     def __call__(self, execute, sql, params, many, context):
+        if self.held:
+            self.sql_under_lock.append(sql)
         result = execute(sql, params, many, context)
         if not self.held and EDITION_LOCK.search(sql):
             self.held = True
             self.locks += 1
+            self.lock_sql = sql
             sys.setprofile(self._profile)
             transaction.on_commit(self._committed)
         return result
@@ -160,6 +169,51 @@ def test_registration_create_renders_nothing_under_the_lock(
     assert [m.to for m in mail.outbox if m.subject == email.subject] == [[user.email]]
     if not full:
         assert "delegates/badges/document.html" in lock_watch.rendered_after
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["confirmed", "waitlisted"])
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_registration_locks_only_the_seats_row_and_then_writes(
+    edition, make_delegate, lock_watch, full
+):
+    if full:
+        _full_edition_with_waiting_list(edition, make_delegate)
+    else:
+        services.registration_create(
+            edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+        )
+    lock_watch.reset()
+
+    registration = services.registration_create(
+        edition=edition, user=make_delegate("new@police.uk"), consent_terms=True
+    )
+
+    # One statement takes the lock, the number and the place; the edition row is not
+    # locked, and nothing is read under the lock but a waiting-list position.
+    assert lock_watch.locks == 1
+    assert 'FROM "events_edition"' not in lock_watch.lock_sql
+    assert "UPDATE delegates_editionseats" in lock_watch.lock_sql
+    reads = [
+        sql for sql in lock_watch.sql_under_lock if not sql.startswith("INSERT INTO")
+    ]
+    if full:
+        assert registration.status == Status.WAITLISTED
+        assert len(reads) == 1 and "COUNT(*)" in reads[0]
+    else:
+        assert registration.status == Status.CONFIRMED
+        assert reads == []
+    tables = [sql.split('"')[1] for sql in lock_watch.sql_under_lock if sql[0] == "I"]
+    assert tables[:2] == [
+        "delegates_registration",
+        "delegates_registrationstatuschange",
+    ]
+    assert tables[-1] == "mail_outboxemail"
+    seats = EditionSeats.objects.get(edition=edition)
+    assert (seats.confirmed, seats.last_number) == (
+        3 if full else 2,
+        registration.number,
+    )
 
 
 @pytest.mark.parametrize(

@@ -166,3 +166,56 @@ def test_promotions_racing_cancellations_keep_order_and_capacity():
     assert [selectors.waitlist_position(registration=r) for r in still_waiting] == list(
         range(1, len(still_waiting) + 1)
     )
+
+
+def test_new_registrations_racing_cancellations_never_jump_the_queue():
+    # New registrations lock only the seats row; cancellations lock the edition,
+    # then that row, and promote: every freed place goes to someone waiting.
+    edition = EditionFactory(capacity=10)
+    TrustedDomainFactory(edition=edition, domain="police.uk")
+    confirmed = [
+        services.registration_create(
+            edition=edition, user=_delegate(f"c{n}@police.uk"), consent_terms=True
+        )
+        for n in range(10)
+    ]
+    waiting = [
+        services.registration_create(
+            edition=edition, user=_delegate(f"w{n}@police.uk"), consent_terms=True
+        )
+        for n in range(15)
+    ]
+    newcomers = [_delegate(f"n{n}@police.uk") for n in range(20)]
+
+    def register(user):
+        return lambda: services.registration_create(
+            edition=edition, user=user, consent_terms=True
+        )
+
+    def cancel(registration):
+        return lambda: services.registration_cancel(
+            registration=registration, actor=registration.user
+        )
+
+    functions = [cancel(r) for r in confirmed] + [register(u) for u in newcomers]
+    functions = functions[::2] + functions[1::2]  # interleaved
+    results = _run_concurrently(functions)
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert _confirmed_delegates(edition) == 10
+    assert EditionSeats.objects.get(edition=edition).confirmed == 10
+    final = dict(
+        Registration.objects.filter(edition=edition).values_list("user_id", "status")
+    )
+    assert [final[r.user_id] for r in waiting] == (
+        [Status.CONFIRMED] * 10 + [Status.WAITLISTED] * 5
+    )
+    assert {final[u.pk] for u in newcomers} == {Status.WAITLISTED}
+    numbers = Registration.objects.filter(edition=edition).values_list(
+        "number", flat=True
+    )
+    assert sorted(numbers) == list(range(1, 46))
+    queue = list(selectors.waitlist_queue(edition=edition))
+    assert [selectors.waitlist_position(registration=r) for r in queue] == list(
+        range(1, 26)
+    )
