@@ -46,8 +46,11 @@ def record_agenda_session_change(sender, *, session, changes, **kw):
 def end_nominations(sender, *, registration, from_status, to_status, **kw):
     """A place that is no longer confirmed (cancelled, declined, waitlisted) cannot
     pass: its pending nomination is withdrawn, so the link says so."""
-    if to_status in (Registration.Status.CONFIRMED, Registration.Status.SUBSTITUTED):
-        return
+    if not from_status or to_status in (
+        Registration.Status.CONFIRMED,
+        Registration.Status.SUBSTITUTED,
+    ):
+        return  # a new registration has no nomination; a confirmed one keeps it
     Substitution.objects.filter(
         registration=registration, status__in=Substitution.PENDING
     ).update(
