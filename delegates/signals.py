@@ -28,6 +28,14 @@ given (a 400-badge print job asks per chunk, not per badge). Gathered by
 rendered (a safe string, as ``render_to_string`` returns; a plain string is
 escaped). It should not cost more queries than the panels it shows. Gathered by
 ``selectors.dashboard_panels``.
+
+``collect_edition_dashboard`` (bulk): sent once per edition dashboard in the admin,
+with ``edition``; each receiver returns a dict of the figures it adds. Workshops
+answers ``{"workshop_runs": [row, ...]}``, a row being a dict with keys ``workshop``,
+``block``, ``room`` (strings, ``room`` may be ""), ``starts_at`` (aware datetime),
+``capacity``, ``seats_taken`` and ``room_capacity`` (ints, ``room_capacity`` may
+be None). A receiver answers in a fixed number of queries however many delegates
+the edition has. Gathered by ``delegates.dashboard.selectors.edition_dashboard``.
 """
 
 from django.dispatch import Signal
@@ -36,3 +44,4 @@ registration_status_changed = Signal()
 collect_agenda_items = Signal()
 collect_badge_workshops = Signal()
 collect_dashboard_panels = Signal()
+collect_edition_dashboard = Signal()

@@ -20,6 +20,7 @@ from events.models import (
     Speaker,
     Venue,
 )
+from socex.admin_base import ModelAdmin, TabularInline
 
 
 def _error_text(error: ValidationError) -> str:
@@ -90,7 +91,7 @@ class ServiceErrorMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(TabularInline):
     model = Room
     extra = 0
     fields = ["name", "capacity"]
@@ -101,7 +102,7 @@ URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ModelAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "town", "postcode"]
     search_fields = ["name", "town", "postcode"]
@@ -110,7 +111,7 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ModelAdmin):
     list_display = ["name", "venue", "capacity"]
     list_filter = ["venue"]
     list_select_related = ["venue"]
@@ -118,13 +119,13 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(ModelAdmin):
     list_display = ["name", "code", "usual_month", "audience"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class AgendaSessionInline(CachedChoicesMixin, admin.TabularInline):
+class AgendaSessionInline(CachedChoicesMixin, TabularInline):
     model = AgendaSession
     formset = SessionOverlapFormSet
     extra = 0
@@ -141,7 +142,7 @@ class AgendaSessionInline(CachedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("room")
 
 
-class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
+class EditionPartnerInline(CachedChoicesMixin, TabularInline):
     model = EditionPartner
     extra = 0
     fields = ["partner", "order"]
@@ -152,7 +153,7 @@ class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class EditionAdmin(ServiceErrorMixin, ModelAdmin):
     list_display = [
         "title",
         "series",
@@ -229,7 +230,7 @@ class EditionAdmin(ServiceErrorMixin, admin.ModelAdmin):
             )
 
 
-class SessionSpeakerInline(admin.TabularInline):
+class SessionSpeakerInline(TabularInline):
     model = SessionSpeaker
     extra = 0
     autocomplete_fields = ["speaker"]
@@ -237,7 +238,7 @@ class SessionSpeakerInline(admin.TabularInline):
 
 
 @admin.register(AgendaSession)
-class AgendaSessionAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class AgendaSessionAdmin(ServiceErrorMixin, ModelAdmin):
     list_display = ["title", "edition", "kind", "starts_at", "ends_at", "room"]
     list_filter = ["edition__series", "edition", "kind"]
     list_select_related = ["edition", "room", "room__venue"]
@@ -250,7 +251,7 @@ class AgendaSessionAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(ModelAdmin):
     list_display = [
         "display_name",
         "post_nominals",
@@ -265,7 +266,7 @@ class SpeakerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ModelAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "website"]
     search_fields = ["name"]

@@ -5,9 +5,13 @@ delegates shows workshop content without importing this app. Connected in
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 
-from delegates.signals import collect_badge_workshops, collect_dashboard_panels
+from delegates.signals import (
+    collect_badge_workshops,
+    collect_dashboard_panels,
+    collect_edition_dashboard,
+)
 
-from .models import WorkshopChoice
+from .models import WorkshopChoice, WorkshopRun
 
 
 @receiver(collect_badge_workshops, dispatch_uid="workshops_badge_workshops")
@@ -42,4 +46,31 @@ def dashboard_panels(sender, request, registrations, **kwargs) -> dict[int, str]
             request=request,
         )
         for registration in registrations
+    }
+
+
+@receiver(collect_edition_dashboard, dispatch_uid="workshops_edition_dashboard")
+def edition_dashboard(sender, edition, **kwargs) -> dict[str, list[dict]]:
+    """Each run's fill against its capacity (and its room's), for the edition's
+    dashboard in the admin: one query."""
+    runs = (
+        WorkshopRun.objects.filter(workshop__edition=edition)
+        .select_related("workshop", "block__session", "room")
+        .order_by(
+            "block__session__starts_at", "workshop__order", "workshop__title", "id"
+        )
+    )
+    return {
+        "workshop_runs": [
+            {
+                "workshop": run.workshop.title,
+                "block": run.block.name,
+                "room": run.room.name if run.room else "",
+                "starts_at": run.block.session.starts_at,
+                "capacity": run.capacity or 0,
+                "seats_taken": run.seats_taken,
+                "room_capacity": run.room.capacity if run.room else None,
+            }
+            for run in runs
+        ]
     }

@@ -5,13 +5,15 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import ModelAdmin, TabularInline
+
 from ..models import Profile, Registration, RegistrationStatusChange
 from .actions import RegistrationActionsMixin
 from .forms import PkChoiceField, RegistrationAddForm
 from .summary import CateringSummaryMixin
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(TabularInline):
     model = RegistrationStatusChange
     extra = 0
     can_delete = False
@@ -58,9 +60,7 @@ class OrganisationTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(
-    CateringSummaryMixin, RegistrationActionsMixin, admin.ModelAdmin
-):
+class RegistrationAdmin(CateringSummaryMixin, RegistrationActionsMixin, ModelAdmin):
     """Registrations: every status change goes through an action calling a service.
 
     Other apps extend ``actions`` (e.g. badge printing) and the object tools of

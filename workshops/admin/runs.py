@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from delegates.privacy import services as privacy
+from socex.admin_base import ModelAdmin
 from socex.exports import csv_response
 
 from .. import selectors, services
@@ -33,7 +34,7 @@ class WorkshopRunAdminForm(forms.ModelForm):
 
 
 @admin.register(WorkshopRun)
-class WorkshopRunAdmin(admin.ModelAdmin):
+class WorkshopRunAdmin(ModelAdmin):
     form = WorkshopRunAdminForm
     list_display = [
         "workshop",
