@@ -127,6 +127,7 @@ class SeriesAdmin(ModelAdmin):
 
 class AgendaSessionInline(CachedChoicesMixin, TabularInline):
     model = AgendaSession
+    tab = True  # its own tab on the edition page
     formset = SessionOverlapFormSet
     extra = 0
     fields = ["starts_at", "ends_at", "kind", "title", "room"]
@@ -144,6 +145,7 @@ class AgendaSessionInline(CachedChoicesMixin, TabularInline):
 
 class EditionPartnerInline(CachedChoicesMixin, TabularInline):
     model = EditionPartner
+    tab = True
     extra = 0
     fields = ["partner", "order"]
     cached_choice_querysets = {"partner": lambda: Partner.objects.order_by("name")}
@@ -174,30 +176,35 @@ class EditionAdmin(ServiceErrorMixin, ModelAdmin):
     actions = ["duplicate_for_next_year"]
     fieldsets = [
         (None, {"fields": ["series", "ordinal", "year", "title", "slug", "status"]}),
-        (_("When and where"), {"fields": ["start_date", "end_date", "venue"]}),
+        (
+            _("When and where"),
+            {"classes": ["tab"], "fields": ["start_date", "end_date", "venue"]},
+        ),
         (
             _("Registration"),
             {
+                "classes": ["tab"],
                 "fields": [
                     "capacity",
                     "registration_opens_at",
                     "registration_closes_at",
                     "workshop_selection_closes_at",
-                ]
+                ],
             },
         ),
         (
             _("Text"),
             {
+                "classes": ["tab"],
                 "fields": [
                     "aim",
                     "welcome_message",
                     "welcome_author",
                     "welcome_author_role",
-                ]
+                ],
             },
         ),
-        (_("History"), {"fields": ["created_at", "updated_at"]}),
+        (_("History"), {"classes": ["tab"], "fields": ["created_at", "updated_at"]}),
     ]
 
     def save_model(self, request, obj, form, change):

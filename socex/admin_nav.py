@@ -73,7 +73,7 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             _changelist(_("Agenda"), "events", "agendasession", "calendar_month"),
             _changelist(_("Venues"), "events", "venue", "location_on"),
             _changelist(_("Rooms"), "events", "room", "meeting_room"),
-            _changelist(_("Partners"), "events", "editionpartner", "handshake"),
+            _changelist(_("Partners"), "events", "partner", "handshake"),
             _changelist(_("Series"), "events", "series", "collections_bookmark"),
         ),
     ),
@@ -138,7 +138,6 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
                 "inbox",
                 optional=True,
             ),
-            _changelist(_("Session speakers"), "events", "sessionspeaker", "mic"),
         ),
     ),
     (
