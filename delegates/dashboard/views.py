@@ -8,7 +8,6 @@ each link on the page is shown only to those who may open it.
 import datetime as dt
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from socex import charts
+from socex.roles.decorators import staff_permission_required
 
 from ..models import Registration
 from . import selectors
@@ -78,11 +78,11 @@ def _hours_chart(hours: list[tuple[dt.datetime, int]]):
     return charts.stacked_columns(columns=columns, height=180, label_every=1)
 
 
+@staff_permission_required(DASHBOARD_PERMISSION)
 def edition_dashboard(request, edition_id: int):
     """One edition at a glance: places, vetting, waiting list, speakers, workshops,
-    badges and the door, with four charts and their numbers in tables."""
-    if not request.user.has_perm(DASHBOARD_PERMISSION):
-        raise PermissionDenied
+    badges and the door, with four charts and their numbers in tables. Served
+    inside the admin (``admin_view``: staff, signed in, second factor used)."""
     if edition_id > MAX_ID:
         raise Http404("No such edition")
     counts = selectors.edition_counts(edition_id=edition_id)

@@ -93,6 +93,7 @@ STAFF_URLS = {
         ("POST", {"delegates.view_user", "privacy.erase_person"}),
     ],
     "admin:mail_outboxemail_retry_failed": [("POST", {"mail.change_outboxemail"})],
+    "edition_dashboard": [("GET", {"events.view_edition"})],
     "badges:checkin_index": [("GET", {CHECK_IN})],
     "badges:checkin": [("GET", {CHECK_IN})],
     "badges:checkin_count": [("GET", {CHECK_IN})],
