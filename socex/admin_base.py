@@ -13,7 +13,9 @@ A class that extends a third-party admin (allauth's, Django's ``UserAdmin``) lis
 ``ModelAdmin`` after it: ``class UserAdmin(BaseUserAdmin, ModelAdmin)``.
 """
 
+from django.utils.translation import gettext_lazy as _
 from unfold import admin as unfold_admin
+from unfold.forms import ActionForm as UnfoldActionForm
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 # Drawn at the top of every change form: each field's error by its section (tab)
@@ -21,7 +23,17 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 ERROR_SUMMARY_TEMPLATE = "admin/includes/error_summary.html"
 
 
+class ActionForm(UnfoldActionForm):
+    """unfold's action bar, with the name its select lacks (Django renders the
+    action form without ids, so the name is an ``aria-label``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.attrs["aria-label"] = _("Action:")
+
+
 class ModelAdmin(unfold_admin.ModelAdmin):
+    action_form = ActionForm
     change_form_before_template = ERROR_SUMMARY_TEMPLATE
 
 
