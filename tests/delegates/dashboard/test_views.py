@@ -132,14 +132,14 @@ def queries_for(client, url) -> int:
     return len(context.captured_queries)
 
 
-@pytest.mark.parametrize("page", ["dashboard", "index"])
-def test_dashboard_query_count_same_for_1_and_400_delegates(client, organiser, page):
+@pytest.mark.parametrize("which", ["dashboard", "index"])
+def test_dashboard_query_count_same_for_1_and_400_delegates(client, organiser, which):
     client.force_login(organiser)
     edition = EditionFactory(capacity=500)
     workshop_grid(edition, blocks=1, per_block=2, capacity=500)
     RegistrationFactory(edition=edition, status=Registration.Status.PENDING)
     add_delegates(edition, 1)
-    url = dashboard_url(edition.pk) if page == "dashboard" else reverse("admin:index")
+    url = dashboard_url(edition.pk) if which == "dashboard" else reverse("admin:index")
     client.get(url)  # the session's first request writes its activity
     one = queries_for(client, url)
 
