@@ -63,6 +63,14 @@ agenda-change digest (``messages.selectors``).
 list); each receiver returns a dict {registration id: text} naming the workshops
 each holds, in time order (one line for a spreadsheet cell), in a fixed number of
 queries. Gathered by ``selectors.export_rows``.
+
+``collect_edition_dashboard`` (bulk): sent once per edition dashboard in the admin,
+with ``edition``; each receiver returns a dict of the figures it adds. Workshops
+answers ``{"workshop_runs": [row, ...]}``, a row being a dict with keys ``workshop``,
+``block``, ``room`` (strings, ``room`` may be ""), ``starts_at`` (aware datetime),
+``capacity``, ``seats_taken`` and ``room_capacity`` (ints, ``room_capacity`` may
+be None). A receiver answers in a fixed number of queries however many delegates
+the edition has. Gathered by ``delegates.dashboard.selectors.edition_dashboard``.
 """
 
 from django.dispatch import Signal
@@ -76,3 +84,4 @@ collect_message_audiences = Signal()
 collect_message_recipients = Signal()
 registration_substituted = Signal()
 collect_registration_workshops = Signal()
+collect_edition_dashboard = Signal()

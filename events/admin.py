@@ -23,6 +23,7 @@ from events.models import (
     Venue,
 )
 from events.venue_admin import VenueChangeMixin
+from socex.admin_base import ModelAdmin, TabularInline
 
 
 def _error_text(error: ValidationError) -> str:
@@ -93,7 +94,7 @@ class ServiceErrorMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(TabularInline):
     model = Room
     extra = 0
     fields = ["name", "capacity"]
@@ -104,7 +105,7 @@ URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ModelAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "town", "postcode"]
     search_fields = ["name", "town", "postcode"]
@@ -113,7 +114,7 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ModelAdmin):
     list_display = ["name", "venue", "capacity"]
     list_filter = ["venue"]
     list_select_related = ["venue"]
@@ -121,14 +122,15 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(ModelAdmin):
     list_display = ["name", "code", "usual_month", "audience"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class AgendaSessionInline(CachedChoicesMixin, admin.TabularInline):
+class AgendaSessionInline(CachedChoicesMixin, TabularInline):
     model = AgendaSession
+    tab = True  # its own tab on the edition page
     formset = SessionOverlapFormSet
     extra = 0
     fields = ["starts_at", "ends_at", "kind", "title", "room"]
@@ -144,8 +146,9 @@ class AgendaSessionInline(CachedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("room")
 
 
-class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
+class EditionPartnerInline(CachedChoicesMixin, TabularInline):
     model = EditionPartner
+    tab = True
     extra = 0
     fields = ["partner", "order"]
     cached_choice_querysets = {"partner": lambda: Partner.objects.order_by("name")}
@@ -155,7 +158,7 @@ class EditionPartnerInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(VenueChangeMixin, ServiceErrorMixin, admin.ModelAdmin):
+class EditionAdmin(VenueChangeMixin, ServiceErrorMixin, ModelAdmin):
     list_display = [
         "title",
         "series",
@@ -176,30 +179,35 @@ class EditionAdmin(VenueChangeMixin, ServiceErrorMixin, admin.ModelAdmin):
     actions = ["duplicate_for_next_year"]
     fieldsets = [
         (None, {"fields": ["series", "ordinal", "year", "title", "slug", "status"]}),
-        (_("When and where"), {"fields": ["start_date", "end_date", "venue"]}),
+        (
+            _("When and where"),
+            {"classes": ["tab"], "fields": ["start_date", "end_date", "venue"]},
+        ),
         (
             _("Registration"),
             {
+                "classes": ["tab"],
                 "fields": [
                     "capacity",
                     "registration_opens_at",
                     "registration_closes_at",
                     "workshop_selection_closes_at",
-                ]
+                ],
             },
         ),
         (
             _("Text"),
             {
+                "classes": ["tab"],
                 "fields": [
                     "aim",
                     "welcome_message",
                     "welcome_author",
                     "welcome_author_role",
-                ]
+                ],
             },
         ),
-        (_("History"), {"fields": ["created_at", "updated_at"]}),
+        (_("History"), {"classes": ["tab"], "fields": ["created_at", "updated_at"]}),
     ]
 
     def save_model(self, request, obj, form, change):
@@ -245,7 +253,7 @@ class EditionAdmin(VenueChangeMixin, ServiceErrorMixin, admin.ModelAdmin):
             )
 
 
-class SessionSpeakerInline(admin.TabularInline):
+class SessionSpeakerInline(TabularInline):
     model = SessionSpeaker
     extra = 0
     autocomplete_fields = ["speaker"]
@@ -253,7 +261,7 @@ class SessionSpeakerInline(admin.TabularInline):
 
 
 @admin.register(AgendaSession)
-class AgendaSessionAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class AgendaSessionAdmin(ServiceErrorMixin, ModelAdmin):
     list_display = ["title", "edition", "kind", "starts_at", "ends_at", "room"]
     list_filter = ["edition__series", "edition", "kind"]
     list_select_related = ["edition", "room", "room__venue"]
@@ -266,7 +274,7 @@ class AgendaSessionAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(ModelAdmin):
     list_display = [
         "display_name",
         "post_nominals",
@@ -281,7 +289,7 @@ class SpeakerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ModelAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "website"]
     search_fields = ["name"]

@@ -3,7 +3,7 @@
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -229,3 +229,50 @@ def speaker_photo_get(*, name: str, user=None) -> Speaker:
         if speaker.user_id is not None and speaker.user_id == user.pk:
             return speaker
     raise Http404("No such photo")
+
+
+# Sessions that need a named speaker on the programme.
+SPEAKER_SESSION_KINDS = (
+    AgendaSession.Kind.KEYNOTE,
+    AgendaSession.Kind.PLENARY,
+    AgendaSession.Kind.PANEL,
+)
+
+
+@dataclass
+class SpeakerDetailsMissing:
+    """What the programme still lacks about its speakers."""
+
+    sessions_without_speakers: list[AgendaSession]
+    speakers_without_bio: list[Speaker]
+    speakers_without_photo: list[Speaker]
+
+    @property
+    def total(self) -> int:
+        """Items to chase: each session without a speaker, each missing detail."""
+        return (
+            len(self.sessions_without_speakers)
+            + len(self.speakers_without_bio)
+            + len(self.speakers_without_photo)
+        )
+
+
+def speaker_details_missing(edition: Edition) -> SpeakerDetailsMissing:
+    """Keynotes, plenaries and panels of ``edition`` without a speaker, and its
+    speakers without a biography or a photo: two queries."""
+    sessions = list(
+        AgendaSession.objects.filter(
+            edition=edition, kind__in=SPEAKER_SESSION_KINDS, speakers__isnull=True
+        ).order_by("starts_at", "id")
+    )
+    speakers = list(
+        Speaker.objects.filter(sessions__edition=edition)
+        .filter(Q(bio="") | Q(photo=""))
+        .distinct()
+        .order_by("display_name", "id")
+    )
+    return SpeakerDetailsMissing(
+        sessions_without_speakers=sessions,
+        speakers_without_bio=[speaker for speaker in speakers if not speaker.bio],
+        speakers_without_photo=[speaker for speaker in speakers if not speaker.photo],
+    )

@@ -88,13 +88,21 @@ class DatabaseUnavailableMiddleware:
 # code as one. Everywhere else the policy keeps ``img-src 'self'``.
 DATA_IMAGE_VIEWS = frozenset({"mfa_activate_totp"})
 
+# The admin's theme (django-unfold) runs on Alpine.js, whose standard build evaluates
+# the expressions in the page's ``x-*`` attributes with ``new Function``: the admin's
+# pages, and only they, allow ``'unsafe-eval'``. Inline scripts and styles stay
+# refused there too (no ``'unsafe-inline'``), so injected markup still cannot run a
+# ``<script>``; every admin page is our own template and escapes what it shows.
+ADMIN_CSP_UPDATE = {"script-src": ["'unsafe-eval'"]}
+
 
 class SecurityHeadersMiddleware:
     """Add the headers Django's SecurityMiddleware does not: Permissions-Policy and
     Cross-Origin-Resource-Policy (settings PERMISSIONS_POLICY and
     CROSS_ORIGIN_RESOURCE_POLICY), and widen the CSP's ``img-src`` with ``data:`` on
-    the pages of ``DATA_IMAGE_VIEWS`` only (listed after django-csp's middleware, so
-    it sees the response first)."""
+    the pages of ``DATA_IMAGE_VIEWS`` only, and ``script-src`` with
+    ``'unsafe-eval'`` on the admin's (``ADMIN_CSP_UPDATE``); listed after
+    django-csp's middleware, so it sees the response first."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -104,6 +112,8 @@ class SecurityHeadersMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name in DATA_IMAGE_VIEWS:
             response._csp_update = {"img-src": ["data:"]}
+        elif request.path_info.startswith(reverse("admin:index")):
+            response._csp_update = ADMIN_CSP_UPDATE
         if settings.PERMISSIONS_POLICY:
             response.headers.setdefault(
                 "Permissions-Policy", settings.PERMISSIONS_POLICY

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from delegates.dashboard import views as dashboard_views
 from delegates.privacy import views as privacy_views
 from socex import accounts, views
 
@@ -38,6 +39,11 @@ urlpatterns = [
         "admin/password_change/done/",
         accounts.admin_password_change,
         name="admin_password_change_done_redirect",
+    ),
+    path(
+        "admin/editions/<int:edition_id>/dashboard/",
+        admin.site.admin_view(dashboard_views.edition_dashboard),
+        name="edition_dashboard",
     ),
     path("admin/", admin.site.urls),
     path(

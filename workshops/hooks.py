@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from delegates.signals import (
     collect_badge_workshops,
     collect_dashboard_panels,
+    collect_edition_dashboard,
     collect_message_audiences,
     collect_message_recipients,
     collect_registration_workshops,
@@ -232,3 +233,30 @@ def room_uses(sender, edition, venue, **kwargs) -> list[dict]:
         }
         for run in runs
     ]
+
+
+@receiver(collect_edition_dashboard, dispatch_uid="workshops_edition_dashboard")
+def edition_dashboard(sender, edition, **kwargs) -> dict[str, list[dict]]:
+    """Each run's fill against its capacity (and its room's), for the edition's
+    dashboard in the admin: one query."""
+    runs = (
+        WorkshopRun.objects.filter(workshop__edition=edition)
+        .select_related("workshop", "block__session", "room")
+        .order_by(
+            "block__session__starts_at", "workshop__order", "workshop__title", "id"
+        )
+    )
+    return {
+        "workshop_runs": [
+            {
+                "workshop": run.workshop.title,
+                "block": run.block.name,
+                "room": run.room.name if run.room else "",
+                "starts_at": run.block.session.starts_at,
+                "capacity": run.capacity or 0,
+                "seats_taken": run.seats_taken,
+                "room_capacity": run.room.capacity if run.room else None,
+            }
+            for run in runs
+        ]
+    }

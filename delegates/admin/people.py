@@ -4,17 +4,20 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import AdminPasswordChangeForm, ModelAdmin, StackedInline
+
 from ..models import EditionSeats, Profile, TrustedDomain, User
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(StackedInline):
     model = Profile
     extra = 0
     can_delete = False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
     search_fields = ["email", "first_name", "last_name"]
@@ -54,7 +57,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ModelAdmin):
     list_display = [
         "full_name",
         "user",
@@ -69,7 +72,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrustedDomain)
-class TrustedDomainAdmin(admin.ModelAdmin):
+class TrustedDomainAdmin(ModelAdmin):
     list_display = ["domain", "edition"]
     list_filter = ["edition"]
     list_select_related = ["edition"]
@@ -77,7 +80,7 @@ class TrustedDomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(EditionSeats)
-class EditionSeatsAdmin(admin.ModelAdmin):
+class EditionSeatsAdmin(ModelAdmin):
     """Read-only: the counter the registration services keep."""
 
     list_display = ["edition", "capacity", "confirmed", "remaining"]

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import ModelAdmin, TabularInline
+
 from ..models import Profile, Registration, RegistrationStatusChange
 from .actions import RegistrationActionsMixin
 from .forms import PkChoiceField, RegistrationAddForm
@@ -12,7 +14,7 @@ from .summary import CateringSummaryMixin
 from .waitlist import WaitingListMixin
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(TabularInline):
     model = RegistrationStatusChange
     extra = 0
     can_delete = False
@@ -60,7 +62,7 @@ class OrganisationTypeFilter(admin.SimpleListFilter):
 
 @admin.register(Registration)
 class RegistrationAdmin(
-    WaitingListMixin, CateringSummaryMixin, RegistrationActionsMixin, admin.ModelAdmin
+    WaitingListMixin, CateringSummaryMixin, RegistrationActionsMixin, ModelAdmin
 ):
     """Registrations: every status change goes through an action calling a service.
 

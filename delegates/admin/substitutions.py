@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import ModelAdmin
+
 from .. import services
 from ..forms import DeclineForm, SubstitutionForm
 from ..models import Registration, Substitution
@@ -29,7 +31,7 @@ def has_approve_permission(modeladmin, request) -> bool:
 
 
 @admin.register(Substitution)
-class SubstitutionAdmin(admin.ModelAdmin):
+class SubstitutionAdmin(ModelAdmin):
     list_display = [
         "registration",
         "edition",

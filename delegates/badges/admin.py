@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.models import Edition
+from socex.admin_base import ModelAdmin
 
 from ..models import Registration
 from ..privacy import services as privacy
@@ -150,7 +151,7 @@ class PrivateFileMixin:
 
 
 @admin.register(BadgePrintJob)
-class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
+class BadgePrintJobAdmin(PrivateFileMixin, ModelAdmin):
     change_list_template = "admin/delegates/badgeprintjob/change_list.html"
     change_form_template = "admin/delegates/badgeprintjob/change_form.html"
     list_display = [
@@ -277,7 +278,7 @@ class BadgePrintJobAdmin(PrivateFileMixin, admin.ModelAdmin):
 
 
 @admin.register(Badge)
-class BadgeAdmin(PrivateFileMixin, admin.ModelAdmin):
+class BadgeAdmin(PrivateFileMixin, ModelAdmin):
     list_display = ["registration", "edition", "status", "rendered_at", "download"]
     list_filter = ["status", "registration__edition"]
     list_select_related = ["registration__edition"]
@@ -317,13 +318,13 @@ class BadgeAdmin(PrivateFileMixin, admin.ModelAdmin):
 
 
 @admin.register(BadgeSettings)
-class BadgeSettingsAdmin(admin.ModelAdmin):
+class BadgeSettingsAdmin(ModelAdmin):
     list_display = ["edition", "size"]
     list_select_related = ["edition"]
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ModelAdmin):
     list_display = ["registration", "edition", "checked_in_at", "operator"]
     list_filter = ["registration__edition"]
     list_select_related = ["registration__edition", "operator"]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.models import Edition
+from socex.admin_base import ModelAdmin
 
 from ..admin.forms import PkChoiceField, error_text, valid_pk
 from ..models import Registration
@@ -126,7 +127,7 @@ class MessageForm(forms.ModelForm):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ModelAdmin):
     """The history (the change list) and the composer (add and change of a draft)."""
 
     form = MessageForm
@@ -370,7 +371,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgendaChange)
-class AgendaChangeAdmin(admin.ModelAdmin):
+class AgendaChangeAdmin(ModelAdmin):
     """What changed in published agendas and when each digest went out: read only."""
 
     list_display = ["title", "edition", "kind", "summary", "created_at", "digested_at"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from delegates import admin as delegates_admin  # noqa: F401  (registers User first)
 from delegates.models import User
+from socex.admin_base import ModelAdmin
 
 from . import services
 from .forms import EraseForm
@@ -25,7 +26,7 @@ ERASE_PERMISSION = "privacy.erase_person"
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ModelAdmin):
     """Who viewed, exported or erased personal data: read-only for everybody."""
 
     list_display = [

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from events.models import Edition
+from socex.admin_base import ModelAdmin, TabularInline
 from socex.exports import csv_response
 from socex.pdf import render_pdf
 
@@ -51,7 +52,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SubmissionSpeakerInline(admin.TabularInline):
+class SubmissionSpeakerInline(TabularInline):
     model = SubmissionSpeaker
     extra = 0
     autocomplete_fields = ["speaker"]
@@ -65,7 +66,7 @@ class SubmissionAdminForm(forms.ModelForm):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ModelAdmin):
     form = SubmissionAdminForm
     list_display = [
         "item",
@@ -510,7 +511,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubmissionInvitation)
-class SubmissionInvitationAdmin(admin.ModelAdmin):
+class SubmissionInvitationAdmin(ModelAdmin):
     """Invitations (the link's secret is stored hashed and never shown). New ones are
     sent from a speaker item's "Invite a speaker" page."""
 
@@ -576,7 +577,7 @@ class SubmissionInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpeakerDeadline)
-class SpeakerDeadlineAdmin(admin.ModelAdmin):
+class SpeakerDeadlineAdmin(ModelAdmin):
     list_display = ["edition", "due_on", "overdue_link"]
     autocomplete_fields = ["edition"]
     list_select_related = ["edition"]
@@ -593,7 +594,7 @@ class SpeakerDeadlineAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpeakerReminder)
-class SpeakerReminderAdmin(admin.ModelAdmin):
+class SpeakerReminderAdmin(ModelAdmin):
     list_display = ["speaker", "edition", "deadline", "days_before", "sent_at"]
     list_filter = ["edition"]
     list_select_related = ["speaker", "edition"]

@@ -5,6 +5,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import ModelAdmin
+
 from .models import OutboxEmail
 from .services import outbox_resend, outbox_retry_failed
 
@@ -17,7 +19,7 @@ HIDDEN_FIELDS = {"body_text", "body_html", "attachments", "claim"}
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(ModelAdmin):
     list_display = [
         "subject",
         "to",

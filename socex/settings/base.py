@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.contrib.messages import constants as messages
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -26,6 +27,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # The organisers' admin theme: before django.contrib.admin, whose templates it
+    # overrides (socex/admin_base.py, socex/admin_nav.py, UNFOLD below).
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -253,6 +257,25 @@ PERMISSIONS_POLICY = (
 )
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The admin on django-unfold (docs/architecture.md, "The organisers' admin"): the
+# sidebar follows the organisers' tasks, each link shown to the roles that may open
+# it; the home page is the current editions' dashboard. Every asset is a static file.
+UNFOLD = {
+    "SITE_TITLE": "SOCEX admin",
+    "SITE_HEADER": "SOCEX organisers",
+    "SITE_SYMBOL": "event",
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": True,
+    "STYLES": [lambda request: static("css/admin.css")],
+    "COLORS": "socex.admin_nav.no_inline_colours",
+    "DASHBOARD_CALLBACK": "delegates.dashboard.views.admin_index_context",
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": "socex.admin_nav.show_all_applications",
+        "navigation": "socex.admin_nav.navigation",
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -69,6 +69,7 @@ def test_staff_enrol_totp_log_out_and_log_in_with_a_code(live_server, page: Page
     expect(
         page.get_by_role("heading", name="Conference administration")
     ).to_be_visible()
+    page.get_by_role("button", name=re.compile("account menu")).click()
     page.get_by_role("button", name="Log out").click()
     page.goto(live_server.url + "/admin/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()

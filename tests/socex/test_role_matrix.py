@@ -151,6 +151,7 @@ STAFF_URLS = {
     "admin:events_submission_av_csv": [("GET", {VIEW_ITEM, SPEAKER_EXPORT})],
     "admin:events_submission_av_pdf": [("GET", {VIEW_ITEM, SPEAKER_EXPORT})],
     "admin:events_submission_arrivals_csv": [("GET", {VIEW_ITEM, SPEAKER_EXPORT})],
+    "edition_dashboard": [("GET", {"events.view_edition"})],
     "badges:checkin_index": [("GET", {CHECK_IN})],
     "badges:checkin": [("GET", {CHECK_IN})],
     "badges:checkin_count": [("GET", {CHECK_IN})],

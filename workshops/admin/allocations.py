@@ -9,13 +9,15 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from socex.admin_base import ModelAdmin
+
 from .. import services
 from ..models import Allocation, WorkshopSettings
 from .common import message_errors
 
 
 @admin.register(WorkshopSettings)
-class WorkshopSettingsAdmin(admin.ModelAdmin):
+class WorkshopSettingsAdmin(ModelAdmin):
     list_display = ["edition", "mode", "workshops_per_delegate"]
     list_filter = ["mode"]
     list_select_related = ["edition"]
@@ -59,7 +61,7 @@ class WorkshopSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(ModelAdmin):
     list_display = [
         "__str__",
         "edition",

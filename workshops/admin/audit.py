@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from socex.admin_base import ModelAdmin
+
 from ..models import WorkshopAuditEntry
 
 
 @admin.register(WorkshopAuditEntry)
-class WorkshopAuditEntryAdmin(admin.ModelAdmin):
+class WorkshopAuditEntryAdmin(ModelAdmin):
     list_display = ["created_at", "edition", "action", "actor", "detail"]
     list_filter = ["edition", "action"]
     list_select_related = ["edition", "actor"]

@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import ModelAdmin
+
 from .. import services
 from ..forms import MoveForm
 from ..models import ChoiceWindow, WorkshopChoice, WorkshopPreference
@@ -16,7 +18,7 @@ from .common import BlockFilter
 
 
 @admin.register(WorkshopChoice)
-class WorkshopChoiceAdmin(admin.ModelAdmin):
+class WorkshopChoiceAdmin(ModelAdmin):
     list_display = ["registration", "run", "source", "created_at", "move_link"]
     list_filter = ["run__workshop__edition", "source", ("block", BlockFilter)]
     search_fields = [
@@ -101,7 +103,7 @@ class WorkshopChoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkshopPreference)
-class WorkshopPreferenceAdmin(admin.ModelAdmin):
+class WorkshopPreferenceAdmin(ModelAdmin):
     list_display = ["registration", "rank", "workshop"]
     list_filter = ["workshop__edition"]
     list_select_related = ["registration", "workshop"]
@@ -113,7 +115,7 @@ class WorkshopPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChoiceWindow)
-class ChoiceWindowAdmin(admin.ModelAdmin):
+class ChoiceWindowAdmin(ModelAdmin):
     list_display = ["registration", "opened_at", "closes_at"]
     list_select_related = ["registration"]
     readonly_fields = ["registration", "opened_at"]

@@ -7,6 +7,7 @@ from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 
 from events.models import AgendaSession
+from socex.admin_base import ModelAdmin, TabularInline
 
 from .. import services
 from ..models import TimeBlock, Workshop, WorkshopRun
@@ -16,7 +17,7 @@ from .runs import WorkshopRunAdminForm
 
 
 @admin.register(TimeBlock)
-class TimeBlockAdmin(admin.ModelAdmin):
+class TimeBlockAdmin(ModelAdmin):
     list_display = ["__str__", "edition", "session"]
     list_filter = ["edition"]
     list_select_related = ["edition", "session"]
@@ -30,7 +31,7 @@ class TimeBlockAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class WorkshopRunInline(admin.TabularInline):
+class WorkshopRunInline(TabularInline):
     model = WorkshopRun
     form = WorkshopRunAdminForm
     extra = 0
@@ -53,7 +54,7 @@ class WorkshopRunInline(admin.TabularInline):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(admin.ModelAdmin):
+class WorkshopAdmin(ModelAdmin):
     list_display = ["title", "edition", "published", "order", "fill"]
     list_filter = ["edition", "published"]
     list_editable = ["published", "order"]

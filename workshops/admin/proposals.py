@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from socex.admin_base import ModelAdmin
+
 from .. import selectors, services
 from ..forms import ReviewForm
 from ..models import ProposalReview, WorkshopCall, WorkshopProposal
@@ -21,7 +23,7 @@ DECIDE = "workshops.decide_proposal"
 
 
 @admin.register(WorkshopCall)
-class WorkshopCallAdmin(admin.ModelAdmin):
+class WorkshopCallAdmin(ModelAdmin):
     list_display = ["edition", "opens_at", "closes_at", "proposal_count"]
     list_select_related = ["edition"]
     fields = ["edition", "opens_at", "closes_at", "guidance"]
@@ -35,7 +37,7 @@ class WorkshopCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkshopProposal)
-class WorkshopProposalAdmin(admin.ModelAdmin):
+class WorkshopProposalAdmin(ModelAdmin):
     list_display = [
         "title",
         "edition",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from delegates.privacy import services as privacy
 from events.models import Edition
+from socex.admin_base import ModelAdmin
 from socex.exports import csv_response
 
 from .. import selectors, services
@@ -34,7 +35,7 @@ class WorkshopRunAdminForm(forms.ModelForm):
 
 
 @admin.register(WorkshopRun)
-class WorkshopRunAdmin(admin.ModelAdmin):
+class WorkshopRunAdmin(ModelAdmin):
     form = WorkshopRunAdminForm
     list_display = [
         "workshop",
