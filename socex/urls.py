@@ -21,6 +21,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("privacy/", privacy_views.privacy_notice, name="privacy"),
     path(
+        "accessibility/", views.accessibility_statement, name="accessibility"
+    ),
+    path(
         "terms/",
         TemplateView.as_view(template_name="pages/terms.html"),
         name="terms",

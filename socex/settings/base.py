@@ -170,6 +170,8 @@ DEMO_DATA_ALLOWED = True
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# The site's own wording for third-party strings (allauth's "Sign In" is "Log in").
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

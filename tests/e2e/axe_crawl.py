@@ -1,0 +1,104 @@
+"""An accessibility crawler for the browser tests: open a start page, run axe-core
+(bundled by ``axe-playwright-python``, so it works offline) with its default rules,
+follow every same-origin link, and collect the serious and critical violations.
+
+One Playwright page is reused for every URL, so a crawl of a hundred pages costs a
+page load and an axe run each, not a browser start.
+"""
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+
+BLOCKING = {"serious", "critical"}
+# Links that change something or fetch a file: a crawler must never follow them.
+SKIP = re.compile(
+    r"(logout|log-out|delete|download|\.ics$|\.pdf$|\.csv$|/admin/|/static/"
+    r"|/media/|/checkin/|/healthz)",
+    re.IGNORECASE,
+)
+AXE = Axe()
+# The hrefs of the page's links, with a flag for those marked `download`.
+LINKS_JS = (
+    "() => Array.from(document.querySelectorAll('a[href]'))"
+    ".map(a => [a.href, a.hasAttribute('download')])"
+)
+
+
+@dataclass
+class Finding:
+    url: str
+    rule: str
+    impact: str
+    help: str
+    nodes: list[str]
+
+    def __str__(self) -> str:
+        targets = "; ".join(self.nodes[:5])
+        more = f" (+{len(self.nodes) - 5} more)" if len(self.nodes) > 5 else ""
+        return f"{self.url}: {self.rule} [{self.impact}] {self.help} -> {targets}{more}"
+
+
+@dataclass
+class Crawl:
+    visited: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def report(self) -> str:
+        return "\n".join(str(finding) for finding in self.findings)
+
+
+def audit(page) -> list[Finding]:
+    """The serious and critical axe violations of the page as it is now."""
+    results = AXE.run(page)
+    return [
+        Finding(
+            url=page.url,
+            rule=violation["id"],
+            impact=violation["impact"],
+            help=violation["help"],
+            nodes=[", ".join(map(str, node["target"])) for node in violation["nodes"]],
+        )
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+
+
+def _follow(href: str, *, origin: str, is_download: bool) -> str | None:
+    url, _fragment = urldefrag(href)
+    parts = urlsplit(url)
+    if f"{parts.scheme}://{parts.netloc}" != origin or is_download:
+        return None
+    if SKIP.search(parts.path):
+        return None
+    return url
+
+
+def crawl(page, start_urls: list[str], *, limit: int = 200) -> Crawl:
+    """Visit every page reachable by links from ``start_urls`` (same origin, GET,
+    neither logging out, deleting nor downloading), auditing each one."""
+    parts = urlsplit(start_urls[0])
+    origin = f"{parts.scheme}://{parts.netloc}"
+    queue = list(start_urls)
+    seen = set(queue)
+    result = Crawl()
+    while queue and len(result.visited) < limit:
+        url = queue.pop(0)
+        response = page.goto(url, wait_until="load")
+        if response is None or "text/html" not in response.headers.get(
+            "content-type", ""
+        ):
+            continue
+        if urlsplit(page.url).path != urlsplit(url).path and page.url in seen:
+            continue  # a redirect to a page already audited
+        seen.add(page.url)
+        result.visited.append(page.url)
+        result.findings.extend(audit(page))
+        for href, is_download in page.evaluate(LINKS_JS):
+            target = _follow(urljoin(page.url, href), origin=origin, is_download=is_download)
+            if target and target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return result
