@@ -1,8 +1,10 @@
 """Badge receivers: connected from DelegatesConfig.ready().
 
-A registration that becomes confirmed gets its badge rendered; a profile edit
-re-renders the badges of that person's confirmed registrations (the content hash
-skips those whose printed text did not change).
+A registration that becomes confirmed gets its badge rendered (no email of its own: the
+confirmation points to My SOCEX); a profile edit re-renders the badges of that
+person's confirmed registrations (the content hash skips those whose printed text did
+not change), emailed only when an organiser made the edit (``changed_by_organiser``,
+set by the admin).
 """
 
 from django.db.models.signals import post_save
@@ -24,7 +26,8 @@ def render_badge_when_confirmed(sender, registration, from_status, to_status, **
 def rerender_badges_for_profile(sender, instance, created, raw=False, **kwargs):
     if raw or created:
         return
+    notify = getattr(instance, "changed_by_organiser", False)
     for registration in Registration.objects.filter(
         user_id=instance.user_id, status=Registration.Status.CONFIRMED
     ):
-        badge_schedule_render(registration=registration)
+        badge_schedule_render(registration=registration, notify=notify)
