@@ -1,6 +1,9 @@
 """Demo workshops: eight workshops in four blocks for each 2027 edition (the first one
-runs twice), choices for the Economic Crime Conference's confirmed delegates (live
-choice), and ranked preferences at the Strategic Conference (ranked mode).
+runs twice). The Strategic Conference uses live choice, with places in every run, so a
+newcomer who signs up with a police.uk address can register, be confirmed and choose
+four workshops; the Economic Crime Conference (full, with a waiting list and
+registrations awaiting approval) ranks: its confirmed delegates' preferences are
+there for an organiser to run and publish the allocation.
 
 Idempotent: keyed on edition slugs, agenda sessions and workshop titles; choices and
 preferences are only added for delegates who have none. Bulk-created without emails
@@ -28,8 +31,8 @@ from .models import (
 
 EDITIONS = {
     # slug: (series code, mode, places per run)
-    "strategic-2027": ("SC", WorkshopSettings.Mode.RANKED, 125),
-    "economic-crime-2027": ("ECC", WorkshopSettings.Mode.LIVE, 215),
+    "strategic-2027": ("SC", WorkshopSettings.Mode.LIVE, 125),
+    "economic-crime-2027": ("ECC", WorkshopSettings.Mode.RANKED, 215),
 }
 
 SUMMARY = (
