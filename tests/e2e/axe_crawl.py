@@ -78,11 +78,13 @@ def _follow(href: str, *, origin: str, is_download: bool) -> str | None:
 
 def crawl(page, start_urls: list[str], *, limit: int = 200) -> Crawl:
     """Visit every page reachable by links from ``start_urls`` (same origin, GET,
-    neither logging out, deleting nor downloading), auditing each one."""
+    neither logging out, deleting nor downloading), auditing each one. A page is
+    audited once whatever its query string (``/accounts/login/?next=...`` is the
+    log-in page again)."""
     parts = urlsplit(start_urls[0])
     origin = f"{parts.scheme}://{parts.netloc}"
     queue = list(start_urls)
-    seen = set(queue)
+    seen = {urlsplit(url).path for url in queue}
     result = Crawl()
     while queue and len(result.visited) < limit:
         url = queue.pop(0)
@@ -91,14 +93,17 @@ def crawl(page, start_urls: list[str], *, limit: int = 200) -> Crawl:
             "content-type", ""
         ):
             continue
-        if urlsplit(page.url).path != urlsplit(url).path and page.url in seen:
-            continue  # a redirect to a page already audited
-        seen.add(page.url)
+        landed = urlsplit(page.url).path
+        if landed != urlsplit(url).path and landed in seen:
+            continue  # redirected to a page already audited
+        seen.add(landed)
         result.visited.append(page.url)
         result.findings.extend(audit(page))
         for href, is_download in page.evaluate(LINKS_JS):
-            target = _follow(urljoin(page.url, href), origin=origin, is_download=is_download)
-            if target and target not in seen:
-                seen.add(target)
+            target = _follow(
+                urljoin(page.url, href), origin=origin, is_download=is_download
+            )
+            if target and urlsplit(target).path not in seen:
+                seen.add(urlsplit(target).path)
                 queue.append(target)
     return result
