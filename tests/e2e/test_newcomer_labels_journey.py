@@ -38,7 +38,8 @@ def _mail_text(folder: Path) -> str:
 def _four_workshops(edition: Edition) -> list[tuple[str, str]]:
     """(block label, workshop title): one different workshop in each block."""
     picked, titles = [], set()
-    for block in TimeBlock.objects.filter(edition=edition).order_by("session__starts_at"):
+    blocks = TimeBlock.objects.filter(edition=edition).order_by("session__starts_at")
+    for block in blocks:
         for run in WorkshopRun.objects.filter(block=block).select_related("workshop"):
             title = run.workshop.title
             if title not in titles and run.seats_taken < run.capacity:

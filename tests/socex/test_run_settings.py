@@ -12,6 +12,7 @@ import pytest
 from socex.settings.base import default_site_url
 
 ROOT = Path(__file__).resolve().parents[2]
+PRINT_SITE_URL = "from django.conf import settings; print(settings.SITE_URL)"
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def _site_url(**environ) -> str:
     """SITE_URL as a fresh process with these variables computes it."""
     env = _clean_environ(**environ, DJANGO_SETTINGS_MODULE="socex.settings.local")
     result = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        [sys.executable, "-c", PRINT_SITE_URL],
         cwd=ROOT,
         env=env,
         capture_output=True,
