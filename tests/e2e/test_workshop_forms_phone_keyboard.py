@@ -21,7 +21,8 @@ SELECT_WIDTHS = """() => Array.from(document.querySelectorAll('select')).map(s =
   const style = getComputedStyle(s);
   const ctx = document.createElement('canvas').getContext('2d');
   ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-  const text = Math.max(...Array.from(s.options).map(o => ctx.measureText(o.text).width));
+  const widths = Array.from(s.options).map(o => ctx.measureText(o.text).width);
+  const text = Math.max(...widths);
   const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
   return [s.id, Math.ceil(text + padding), s.getBoundingClientRect().width];
 })"""
