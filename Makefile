@@ -1,6 +1,13 @@
 # The two commands: `make run` sets everything up and serves the site on the embedded
 # default (SQLite, eager tasks, emails as files under var/mail/); `make test` runs the suite.
+# `make run PORT=8123 HOST=0.0.0.0` serves elsewhere; emails link there unless SITE_URL
+# is set.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Another apt (unattended upgrades, a second terminal) may hold the lock: wait for it.
+APT_LOCK_WAIT ?= 300
+APT := apt-get -o DPkg::Lock::Timeout=$(APT_LOCK_WAIT)
 VENV := .venv
 PY := $(VENV)/bin/python
 # WeasyPrint's system libraries, and fonts that cover names in any script.
@@ -22,7 +29,13 @@ syslibs:
 	for pkg in $(SYSTEM_LIBS); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	    if ! { $(APT) update -q && DEBIAN_FRONTEND=noninteractive $(APT) install -y -q $$missing; }; then \
+	      echo "Could not install WeasyPrint's system libraries (waited $(APT_LOCK_WAIT) s for"; \
+	      echo "the apt lock). When the other apt process has finished, run:"; \
+	      echo "  apt-get install -y$$missing"; \
+	      echo "then make run again."; \
+	      exit 1; \
+	    fi; \
 	  else \
 	    echo "WeasyPrint needs system libraries. Run:"; \
 	    echo "  sudo apt-get install -y$$missing"; \
@@ -33,7 +46,8 @@ syslibs:
 	for pkg in $(FONTS); do dpkg -s $$pkg >/dev/null 2>&1 || fonts="$$fonts $$pkg"; done; \
 	if [ -n "$$fonts" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$fonts; \
+	    { $(APT) update -q && DEBIAN_FRONTEND=noninteractive $(APT) install -y -q $$fonts; } || \
+	      echo "Optional fonts not installed; later: apt-get install -y$$fonts"; \
 	  else \
 	    echo "Optional: badges render names in every script with: sudo apt-get install -y$$fonts"; \
 	  fi; \
@@ -46,8 +60,10 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 run: install syslibs demo
-	@echo "Serving SOCEX at http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving SOCEX at http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	@if [ -n "$$EMAIL_URL" ]; then echo "Emails are sent through EMAIL_URL."; \
+	else echo "Emails land as files in $(CURDIR)/var/mail/ (one .log file per batch)."; fi
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install syslibs
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.template.loader import render_to_string
 
 from socex.mail.services import email_queue_message
 
@@ -29,7 +31,9 @@ def carries_secret(template_prefix: str, context: dict) -> bool:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sends allauth's messages (verification, password reset) through the outbox;
+    """Sends allauth's messages (verification, password reset) through the outbox,
+    in the site's layout (text and HTML, its name and footer:
+    ``templates/account/email/base_message.txt`` and ``emails/account_message.html``);
     those carrying a link or code are queued as secret (encrypted, never shown,
     body removed once sent)."""
 
@@ -41,6 +45,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "request": request,
             "email": email,
             "current_site": get_current_site(request),
+            "site_url": settings.SITE_URL,
         }
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
@@ -51,7 +56,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 if mimetype == "text/html"
             ),
             "",
-        )
+        ) or self._branded_html(template_prefix, ctx, subject=message.subject)
         email_queue_message(
             to=email,
             subject=message.subject,
@@ -59,4 +64,17 @@ class AccountAdapter(DefaultAccountAdapter):
             body_html=html,
             template=template_prefix.rsplit("/", 1)[-1],
             secret=carries_secret(template_prefix, context),
+        )
+
+    def _branded_html(self, template_prefix: str, context: dict, *, subject: str):
+        """The HTML part: the message's own words (without the text layout's header
+        and footer) in the site's email layout."""
+        body = render_to_string(
+            f"{template_prefix}_message.txt",
+            {**context, "content_only": True},
+            request=context.get("request"),
+        ).strip()
+        return render_to_string(
+            "emails/account_message.html",
+            {"subject": subject, "body": body, "site_url": settings.SITE_URL},
         )

@@ -41,6 +41,16 @@ PROFILE_REQUIRED_FIELDS = (
 )
 
 
+def moment(value: dt.datetime) -> str:
+    """A date and time as the site says it: "Tuesday 1 September 2026 at 09:00 (UK
+    time)", so a delegate on the day itself knows the hour too."""
+    local = timezone.localtime(value)
+    return str(
+        _("%(date)s at %(time)s (UK time)")
+        % {"date": date_format(local, "l j F Y"), "time": local.strftime("%H:%M")}
+    )
+
+
 def registration_closed_reason(
     *, edition: Edition, now: dt.datetime | None = None
 ) -> str:
@@ -53,7 +63,7 @@ def registration_closed_reason(
     if edition.registration_opens_at and now < edition.registration_opens_at:
         return str(
             _("Registration for this event opens on %(when)s.")
-            % {"when": date_format(timezone.localtime(edition.registration_opens_at))}
+            % {"when": moment(edition.registration_opens_at)}
         )
     if edition.registration_closes_at and now >= edition.registration_closes_at:
         return str(
@@ -61,9 +71,40 @@ def registration_closed_reason(
                 "Registration for this event closed on %(when)s. Please contact the "
                 "organisers if you still need a place."
             )
-            % {"when": date_format(timezone.localtime(edition.registration_closes_at))}
+            % {"when": moment(edition.registration_closes_at)}
         )
     return ""
+
+
+def editions_availability(*, editions) -> dict[int, dict]:
+    """By edition id: whether its delegate places are all taken (``full``) and how
+    many delegates wait (``waiting``), one query for any number of editions (the
+    register buttons of a list). A hint read without the lock: ``registration_create``
+    decides under it."""
+    capacity = {edition.pk: edition.capacity for edition in editions}
+    rows = (
+        Registration.objects.filter(edition_id__in=capacity, category=Category.DELEGATE)
+        .values("edition_id")
+        .annotate(
+            confirmed=Count("id", filter=Q(status=Status.CONFIRMED)),
+            waiting=Count("id", filter=Q(status=Status.WAITLISTED)),
+        )
+        .order_by()
+    )
+    counts = {row["edition_id"]: row for row in rows} if capacity else {}
+    result = {}
+    for edition_id, places in capacity.items():
+        row = counts.get(edition_id, {"confirmed": 0, "waiting": 0})
+        result[edition_id] = {
+            "full": row["confirmed"] >= places or row["waiting"] > 0,
+            "waiting": row["waiting"],
+        }
+    return result
+
+
+def edition_availability(*, edition: Edition) -> dict:
+    """``editions_availability`` for one edition."""
+    return editions_availability(editions=[edition])[edition.pk]
 
 
 def edition_over_reason(*, edition: Edition, now: dt.datetime | None = None) -> str:
@@ -246,17 +287,22 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 
 def dashboard_registrations(*, user: User) -> list[Registration]:
-    """The user's registrations, newest edition first, with ``waitlist_position``."""
+    """The user's registrations with ``waitlist_position``: upcoming events first,
+    soonest first, then past ones, most recent first."""
     registrations = list(
         with_waitlist_position(
             Registration.objects.filter(user=user).select_related(
                 "edition__series", "edition__venue", "user__profile"
             )
-        ).order_by("-edition__start_date", "-id")
+        ).order_by("edition__start_date", "id")
     )
+    today = timezone.localdate()
+    upcoming = [r for r in registrations if r.edition.end_date >= today]
+    past = [r for r in registrations if r.edition.end_date < today]
+    past.reverse()
     for registration in registrations:
         registration.waitlist_position = waitlist_position(registration=registration)
-    return registrations
+    return upcoming + past
 
 
 def registration_agenda_items(*, registration: Registration) -> list[dict]:

@@ -62,6 +62,9 @@ def dashboard(request):
             "profile_complete": selectors.profile_complete(profile),
             "open_editions": open_editions,
             "registrations_by_edition": registered,
+            "availability_by_edition": selectors.editions_availability(
+                editions=open_editions
+            ),
             "speaker_sessions": (
                 selectors.speaker_sessions(user=request.user) if speaks else []
             ),
@@ -133,6 +136,11 @@ def register(request, slug):
         existing = None  # cancelled: they may register again
     closed_reason = selectors.registration_closed_reason(edition=edition)
     profile = selectors.profile_for(user=request.user)
+    availability = (
+        selectors.edition_availability(edition=edition)
+        if existing is None and not closed_reason
+        else None
+    )
     if (
         request.method == "GET"
         and existing is None
@@ -152,6 +160,7 @@ def register(request, slug):
             "edition": edition,
             "existing": existing,
             "closed_reason": closed_reason,
+            "availability": availability,
             "form": form,
             "profile": profile,
             "profile_complete": selectors.profile_complete(profile),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz/detail", views.healthz_detail, name="healthz_detail"),
     path("favicon.ico", views.favicon),
     path("privacy/", privacy_views.privacy_notice, name="privacy"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path(
         "terms/",
         TemplateView.as_view(template_name="pages/terms.html"),

@@ -11,6 +11,7 @@ through one client per process, the cache through Django's per-thread pool.
 import logging
 import sys
 import threading
+from email.utils import parseaddr
 
 import redis
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.http import (
     HttpResponseServerError,
     JsonResponse,
 )
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -146,3 +148,10 @@ def server_error(request, *args, **kwargs):
     if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
         return database_unavailable_response()
     return HttpResponseServerError(render_to_string("500.html"))
+
+
+@require_GET
+def accessibility_statement(request):
+    """The accessibility statement, with the address to ask for another format."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return render(request, "pages/accessibility.html", {"contact_email": address})

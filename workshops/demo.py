@@ -1,6 +1,9 @@
 """Demo workshops: eight workshops in four blocks for each 2027 edition (the first one
-runs twice), choices for the Economic Crime Conference's confirmed delegates (live
-choice), and ranked preferences at the Strategic Conference (ranked mode).
+runs twice). The Strategic Conference uses live choice, with places in every run, so a
+newcomer who signs up with a police.uk address can register, be confirmed and choose
+four workshops; the Economic Crime Conference (full, with a waiting list and
+registrations awaiting approval) ranks: its confirmed delegates' preferences are
+there for an organiser to run and publish the allocation.
 
 Idempotent: keyed on edition slugs, agenda sessions and workshop titles; choices and
 preferences are only added for delegates who have none. Bulk-created without emails
@@ -29,9 +32,10 @@ from .models import (
 )
 
 EDITIONS = {
-    # slug: (series code, mode)
-    "strategic-2027": ("SC", WorkshopSettings.Mode.RANKED),
-    "economic-crime-2027": ("ECC", WorkshopSettings.Mode.LIVE),
+    # slug: (series code, mode): Strategic is the newcomer's live choice; Economic
+    # Crime, full with a waiting list, shows ranked preferences and the allocation.
+    "strategic-2027": ("SC", WorkshopSettings.Mode.LIVE),
+    "economic-crime-2027": ("ECC", WorkshopSettings.Mode.RANKED),
 }
 
 SUMMARY = (

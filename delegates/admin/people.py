@@ -70,6 +70,12 @@ class ProfileAdmin(ModelAdmin):
     search_fields = ["first_name", "last_name", "user__email", "organisation"]
     autocomplete_fields = ["user"]
 
+    def save_model(self, request, obj, form, change):
+        # What an organiser changes on a badge is emailed to its holder (receiver
+        # in delegates.badges); a delegate's own edit only updates My SOCEX.
+        obj.changed_by_organiser = True
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(TrustedDomain)
 class TrustedDomainAdmin(ModelAdmin):

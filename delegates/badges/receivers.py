@@ -1,9 +1,11 @@
 """Badge receivers: connected from DelegatesConfig.ready().
 
-A registration that becomes confirmed gets its badge rendered, and one that stops
-being confirmed loses its check-in; a profile edit
-re-renders the badges of that person's confirmed registrations (the content hash
-skips those whose printed text did not change).
+A registration that becomes confirmed gets its badge rendered (no email of its own: the
+confirmation points to My SOCEX), and one that stops being confirmed loses its
+check-in; a profile edit re-renders the badges of that person's confirmed
+registrations (the content hash skips those whose printed text did not change),
+emailed only when an organiser made the edit (``changed_by_organiser``, set by the
+admin).
 """
 
 from django.db.models.signals import post_save
@@ -34,7 +36,8 @@ def undo_check_in_when_unconfirmed(
 def rerender_badges_for_profile(sender, instance, created, raw=False, **kwargs):
     if raw or created:
         return
+    notify = getattr(instance, "changed_by_organiser", False)
     for registration in Registration.objects.filter(
         user_id=instance.user_id, status=Registration.Status.CONFIRMED
     ):
-        badge_schedule_render(registration=registration)
+        badge_schedule_render(registration=registration, notify=notify)

@@ -2,9 +2,11 @@
 
 Contract used by other apps:
 
-``badge_schedule_render(*, registration)``: after the current transaction commits, make
-sure the registration's badge is (re)rendered if anything printed on it changed. The
-workshops app calls it after a delegate's workshops change.
+``badge_schedule_render(*, registration, notify=False)``: after the current transaction
+commits, make sure the registration's badge is (re)rendered if anything printed on it
+changed. The workshops app calls it after a delegate's workshops change. The badge is
+emailed only with ``notify`` (an organiser's change to a badge already made): a
+delegate's own action sends one email, which points to the badge on My SOCEX.
 """
 
 import logging
@@ -85,8 +87,9 @@ def badge_ensure(*, registration: Registration) -> Badge:
 
 
 @transaction.atomic(savepoint=False)
-def badge_schedule_render(*, registration: Registration) -> None:
-    """Render the badge after commit if the registration is confirmed.
+def badge_schedule_render(*, registration: Registration, notify: bool = False) -> None:
+    """Render the badge after commit if the registration is confirmed; with
+    ``notify``, email it if what is printed on an existing badge changed.
 
     Safe to call often: the task compares a hash of what is printed and does nothing
     when it has not changed.
@@ -99,7 +102,12 @@ def badge_schedule_render(*, registration: Registration) -> None:
     Badge.objects.bulk_create(
         [badge_new(registration, with_qr=False)], ignore_conflicts=True
     )
-    enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
+    if notify:
+        enqueue_on_commit(
+            tasks.badge_render_task, registration_id=registration.pk, notify=True
+        )
+    else:
+        enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
 
 
 @transaction.atomic
@@ -113,8 +121,10 @@ def badges_render_again(*, badges) -> int:
     return len(badges)
 
 
-def badge_render(*, registration_id: int) -> str:
-    """(Re)render one badge under its row lock and email it to the delegate.
+def badge_render(*, registration_id: int, notify: bool = False) -> str:
+    """(Re)render one badge under its row lock. With ``notify``, a badge whose
+    printed content changed since its last render is emailed to the delegate (an
+    organiser's change); otherwise it only appears, updated, on My SOCEX.
 
     Returns ``rendered``, ``unchanged`` (same content hash, file present),
     ``skipped`` (gone or not confirmed) or ``failed`` (error kept on the badge).
@@ -145,6 +155,7 @@ def badge_render(*, registration_id: int) -> str:
             and private_storage().exists(badge.file.name)
         ):
             return "unchanged"
+        printed_before = badge.content_hash if badge.file else ""
         name = f"{registration.edition.slug}/{registration.reference}-{digest[:12]}.pdf"
         superseded = badge.file.name
         pdf = artifact_render(
@@ -156,31 +167,39 @@ def badge_render(*, registration_id: int) -> str:
         )
         if pdf is None:
             return "failed"
-        email_queue(
-            to=registration.user.email,
-            template="badges/badge_ready",
-            context={
-                "name": content["name"],
-                "edition": registration.edition.title,
-                "dates": content["dates"],
-                "venue": content["venue"],
-                "workshops": content["workshops"],
-                "download_path": badge.get_absolute_url(),
-            },
-            attachments=[
-                attachment_from_storage(
-                    f"SOCEX badge {registration.reference}.pdf",
-                    badge.file.name,
-                    "application/pdf",
-                    private=True,
-                )
-            ],
-            key=f"badge:{badge.pk}:{digest[:40]}",
-        )
+        if notify and printed_before and printed_before != digest:
+            _badge_email_queue(badge, registration, content, digest=digest)
         if superseded and superseded != badge.file.name:
             # After commit, unless an unsent email attaches it (retention takes it).
             badge_file_superseded_discard(name=superseded)
         return "rendered"
+
+
+def _badge_email_queue(
+    badge: Badge, registration: Registration, content: dict, *, digest: str
+) -> None:
+    """The "your badge has changed" email, with the new badge attached."""
+    email_queue(
+        to=registration.user.email,
+        template="badges/badge_ready",
+        context={
+            "name": content["name"],
+            "edition": registration.edition.title,
+            "dates": content["dates"],
+            "venue": content["venue"],
+            "workshops": content["workshops"],
+            "download_path": badge.get_absolute_url(),
+        },
+        attachments=[
+            attachment_from_storage(
+                f"SOCEX badge {registration.reference}.pdf",
+                badge.file.name,
+                "application/pdf",
+                private=True,
+            )
+        ],
+        key=f"badge:{badge.pk}:{digest[:40]}",
+    )
 
 
 def badge_sweep(*, limit: int = 200) -> int:

@@ -14,9 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="delegates.badges.tasks.badge_render", acks_late=True)
-def badge_render_task(*, registration_id: int) -> str:
-    """Render (or skip, when unchanged) one registration's badge."""
-    return services.badge_render(registration_id=registration_id)
+def badge_render_task(*, registration_id: int, notify: bool = False) -> str:
+    """Render (or skip, when unchanged) one registration's badge; with ``notify``,
+    email it when what is printed changed."""
+    return services.badge_render(registration_id=registration_id, notify=notify)
 
 
 @shared_task(name="delegates.badges.tasks.badge_sweep")

@@ -22,9 +22,31 @@ if (BASE_DIR / ".env").is_file():
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+
+def default_site_url(*, host: str = "", port: str = "") -> str:
+    """Where emails link when ``SITE_URL`` is unset: the address ``make run`` serves
+    (its ``HOST`` and ``PORT``), so a site run on another port links there. A server
+    listening on every interface is reached locally at 127.0.0.1."""
+    host = host.strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port.strip() or '8000'}"
+
+
+# HOST and PORT: where `make run` serves (Makefile); they only shape the defaults.
+RUN_HOST = env("HOST", default="")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=["localhost", "127.0.0.1", "[::1]"]
+    + ([RUN_HOST] if RUN_HOST and RUN_HOST not in ("0.0.0.0", "::") else []),
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env(
+    "SITE_URL", default=default_site_url(host=RUN_HOST, port=env("PORT", default=""))
+).rstrip("/")
 
 INSTALLED_APPS = [
     # The organisers' admin theme: before django.contrib.admin, whose templates it
@@ -138,7 +160,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SOCEX] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "SOCEX: "
 ACCOUNT_ADAPTER = "delegates.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 # Changing email, password or second factor asks for the password (or a code) again.
@@ -174,6 +196,8 @@ DEMO_DATA_ALLOWED = True
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# The site's own wording for third-party strings (allauth's "Sign In" is "Log in").
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

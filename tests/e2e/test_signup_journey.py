@@ -18,9 +18,9 @@ def test_new_user_signs_up_verifies_email_and_is_logged_in(live_server, page: Pa
     page.get_by_label(re.compile(r"^\s*Email")).fill("jo.bloggs@police.uk")
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(PASSWORD)
     page.get_by_label(re.compile(r"^\s*Password \(again\)")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     expect(
-        page.get_by_role("heading", name="Verify Your Email Address")
+        page.get_by_role("heading", name="Verify your email address")
     ).to_be_visible()
 
     assert len(mail.outbox) == 1

@@ -197,7 +197,9 @@ def workshop_run_delete(*, run: WorkshopRun) -> None:
 def workshop_choice_move(
     *, choice: WorkshopChoice, to_run: WorkshopRun, actor=None, reason: str = ""
 ) -> WorkshopChoice:
-    """Move a delegate from one run to another within capacity; audited."""
+    """Move a delegate from one run to another within capacity; audited. The
+    delegate's badge is rendered again after commit and emailed to them, as what is
+    printed on it changed."""
     registration = lock_registration(choice.registration)
     choice = (
         WorkshopChoice.objects.select_related("run__workshop")
@@ -250,5 +252,5 @@ def workshop_choice_move(
         registration=registration,
         run=target,
     )
-    badge_schedule_render(registration=registration)
+    badge_schedule_render(registration=registration, notify=True)
     return choice

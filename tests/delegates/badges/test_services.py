@@ -39,7 +39,7 @@ def _confirm(registration, django_capture_on_commit_callbacks):
         )
 
 
-def test_confirmation_renders_badge_and_emails_it(
+def test_confirmation_renders_badge_without_an_email_of_its_own(
     make_registration, django_capture_on_commit_callbacks
 ):
     registration = make_registration(
@@ -54,11 +54,8 @@ def test_confirmation_renders_badge_and_emails_it(
     # Private: nothing of it under the public MEDIA_ROOT.
     assert not (Path(settings.MEDIA_ROOT) / badge.file.name).exists()
     assert "Jo Bloggs" in pdf_text(badge.file.read())[0]
-    [email] = [m for m in mail.outbox if "badge" in m.subject.lower()]
-    assert email.to == [registration.user.email]
-    [(filename, content, mimetype)] = email.attachments
-    assert mimetype == "application/pdf"
-    assert content.startswith(b"%PDF")
+    # The confirmation email points to it on My SOCEX: no second email.
+    assert [m for m in mail.outbox if "badge" in m.subject.lower()] == []
 
 
 def test_badge_render_unchanged_content_skips_and_sends_no_second_email(
@@ -66,15 +63,15 @@ def test_badge_render_unchanged_content_skips_and_sends_no_second_email(
 ):
     registration = make_registration()
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.badge_render(registration_id=registration.pk)
+        first = services.badge_render(registration_id=registration.pk, notify=True)
     with django_capture_on_commit_callbacks(execute=True):
-        second = services.badge_render(registration_id=registration.pk)
+        second = services.badge_render(registration_id=registration.pk, notify=True)
 
     assert (first, second) == ("rendered", "unchanged")
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 0  # the first render is never emailed on its own
 
 
-def test_profile_change_renders_badge_again(
+def test_delegates_profile_change_renders_badge_again_without_email(
     make_registration, django_capture_on_commit_callbacks
 ):
     registration = make_registration(organisation="Kent Police")
@@ -90,7 +87,28 @@ def test_profile_change_renders_badge_again(
     badge = Badge.objects.get(registration=registration)
     assert badge.content_hash != before
     assert "Essex Police" in pdf_text(badge.file.read())[0]
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 0
+
+
+def test_organisers_profile_change_emails_the_changed_badge(
+    make_registration, django_capture_on_commit_callbacks
+):
+    registration = make_registration(organisation="Kent Police")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.badge_render(registration_id=registration.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = registration.user.profile
+        profile.organisation = "Essex Police"
+        profile.changed_by_organiser = True  # as ProfileAdmin.save_model sets it
+        profile.save()
+
+    [email] = mail.outbox
+    assert email.to == [registration.user.email]
+    assert email.subject == f"Your badge for {registration.edition.title} has changed"
+    [(_filename, content, mimetype)] = email.attachments
+    assert mimetype == "application/pdf"
+    assert "Essex Police" in pdf_text(content)[0]
 
 
 def test_badge_schedule_render_ignores_unconfirmed(
@@ -213,7 +231,7 @@ def test_badge_sweep_queues_missing_badges(
     assert Badge.objects.get(registration=registration).status == "ready"
 
 
-def test_confirmed_registration_gets_confirmation_then_badge_email(
+def test_confirmed_registration_gets_one_email_and_a_badge(
     badge_edition, django_capture_on_commit_callbacks
 ):
     TrustedDomainFactory(edition=badge_edition, domain="police.uk")
@@ -226,9 +244,9 @@ def test_confirmed_registration_gets_confirmation_then_badge_email(
         )
 
     assert registration.status == Registration.Status.CONFIRMED
-    subjects = [m.subject for m in mail.outbox]
-    assert subjects[0].startswith("Confirmed")
-    assert subjects[-1] == f"Your badge for {badge_edition.title}"
+    [email] = mail.outbox
+    assert email.subject.startswith("Confirmed")
+    assert "badge" in email.body and "/my/" in email.body
     assert Badge.objects.get(registration=registration).status == "ready"
 
 
