@@ -15,6 +15,7 @@ from events.models import (
     Series,
     SessionSpeaker,
     Speaker,
+    Submission,
     Venue,
 )
 from events.signals import (
@@ -246,6 +247,7 @@ class SpeakerDetailsMissing:
     sessions_without_speakers: list[AgendaSession]
     speakers_without_bio: list[Speaker]
     speakers_without_photo: list[Speaker]
+    items_awaiting_speakers: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -254,12 +256,14 @@ class SpeakerDetailsMissing:
             len(self.sessions_without_speakers)
             + len(self.speakers_without_bio)
             + len(self.speakers_without_photo)
+            + len(self.items_awaiting_speakers)
         )
 
 
 def speaker_details_missing(edition: Edition) -> SpeakerDetailsMissing:
-    """Keynotes, plenaries and panels of ``edition`` without a speaker, and its
-    speakers without a biography or a photo: two queries."""
+    """Keynotes, plenaries and panels of ``edition`` without a speaker, its speakers
+    without a biography or a photo, and the speaker items whose details the speakers
+    still owe (invited, in draft, or asked for changes): three queries."""
     sessions = list(
         AgendaSession.objects.filter(
             edition=edition, kind__in=SPEAKER_SESSION_KINDS, speakers__isnull=True
@@ -275,4 +279,14 @@ def speaker_details_missing(edition: Edition) -> SpeakerDetailsMissing:
         sessions_without_speakers=sessions,
         speakers_without_bio=[speaker for speaker in speakers if not speaker.bio],
         speakers_without_photo=[speaker for speaker in speakers if not speaker.photo],
+        items_awaiting_speakers=list(
+            Submission.objects.filter(
+                edition=edition,
+                state__in=(
+                    Submission.State.INVITED,
+                    Submission.State.DRAFT,
+                    Submission.State.CHANGES_REQUESTED,
+                ),
+            ).order_by("working_title", "id")
+        ),
     )

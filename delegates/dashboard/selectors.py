@@ -31,6 +31,7 @@ class EditionCounts:
     waitlisted: int = 0
     cancelled: int = 0
     declined: int = 0
+    substituted: int = 0  # places passed to a colleague (the colleague is confirmed)
     oldest_pending_at: dt.datetime | None = None
 
     @property

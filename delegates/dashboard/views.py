@@ -32,6 +32,7 @@ STATUS_CSS = {
     Status.WAITLISTED: "bar-waitlisted",
     Status.CANCELLED: "bar-cancelled",
     Status.DECLINED: "bar-declined",
+    Status.SUBSTITUTED: "bar-substituted",
 }
 
 

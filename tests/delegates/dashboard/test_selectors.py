@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from delegates.dashboard import selectors
 from delegates.models import Registration
+from events.models import Submission
+from events.speaking.services import submission_create
 from tests.factories.delegates import RegistrationFactory
 from tests.factories.events import EditionFactory
 
@@ -88,6 +90,25 @@ def test_edition_dashboard_speaker_details_missing(known_edition):
         "Alex Unprepared"
     ]
     assert missing.total == 3
+
+
+def test_edition_dashboard_counts_speaker_items_whose_details_are_awaited(
+    known_edition,
+):
+    awaited = submission_create(
+        edition=known_edition,
+        kind=Submission.Kind.PLENARY,
+        working_title="Ports and borders",
+    )
+    done = submission_create(
+        edition=known_edition, kind=Submission.Kind.PANEL, working_title="Done panel"
+    )
+    Submission.objects.filter(pk=done.pk).update(state=Submission.State.ACCEPTED)
+
+    missing = dashboard(known_edition).speakers
+
+    assert missing.items_awaiting_speakers == [awaited]
+    assert missing.total == 4
 
 
 def test_edition_dashboard_workshop_fill_from_the_hook(known_edition):
