@@ -40,6 +40,8 @@ def test_navigation_vetting_sees_registrations_not_workshops_or_outbox():
         "Pending vetting",
         "Waiting list",
         "All registrations",
+        "Waiting-list positions",
+        "Substitutions",
         "Trusted domains",
         "People",
         "Profiles",

@@ -1,5 +1,7 @@
 """The composer, its buttons and the history in the admin, as each role."""
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
@@ -131,7 +133,7 @@ def test_test_send_then_send_then_history_shows_counts(
     assert "was not sent again" in again.content.decode()
     assert len(mailoutbox) == 1 + 3
     history = organiser_client.get(HISTORY).content.decode()
-    assert '<td class="field-sent_count">3</td>' in history
+    assert re.search(r'<td class="field-sent_count[^"]*"[^>]*>\s*3\s*</td>', history)
     assert '<td class="field-failed_count">0</td>' in history
 
 
@@ -268,7 +270,8 @@ def test_history_query_count_is_fixed(
         response = organiser_client.get(HISTORY)
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="field-sent_count"') == messages
+    cells = re.findall(r'class="field-sent_count[ "]', response.content.decode())
+    assert len(cells) == messages
 
 
 def test_sent_messages_cannot_be_deleted_drafts_can(
