@@ -1,5 +1,6 @@
-"""An organiser writes to the Economic Crime edition's confirmed delegates in real
-Chromium: composes with placeholders, previews one recipient, sends a test to
+"""An organiser, in real Chromium, opens the Economic Crime edition's dashboard from the
+admin's home, sees its numbers and a chart, then writes to its confirmed delegates
+from the sidebar's Messages: composes with placeholders, previews one recipient, sends a test to
 themselves, sends, and finds the message sent in the history; every recipient's
 email is in the outbox once."""
 
@@ -37,12 +38,28 @@ def test_organiser_writes_to_confirmed_delegates(
         .values_list("user__email", flat=True)
     )
     assert len(confirmed) > 300
-    page.goto(live_server.url + "/accounts/login/")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/accounts/login/?next=/admin/")
     page.get_by_label(re.compile(r"^\s*Email")).fill(DEMO_ACCOUNTS["organiser"])
     page.get_by_label(re.compile(r"^\s*Password")).fill(DEMO_PASSWORD)
     page.get_by_role("button", name=re.compile("Sign In|Log in", re.I)).click()
 
-    page.goto(live_server.url + "/admin/delegates/message/add/")
+    # The dashboard: the edition's numbers and a chart with its table.
+    card = page.locator(".sx-card", has_text=economic_crime.title)
+    card.get_by_role("link", name="Open the dashboard").click()
+    figures = page.locator(".sx-figures")
+    expect(figures.locator("div", has_text="Confirmed")).to_contain_text(
+        str(len(confirmed))
+    )
+    workshops = page.locator("section", has=page.locator("#chart-workshops"))
+    expect(workshops.locator("svg.sx-chart rect").first).to_be_visible()
+    expect(workshops.get_by_role("table")).to_be_visible()
+
+    # Messages, from the sidebar: the history, then a new message.
+    page.get_by_role("link", name="Messages to delegates").first.click()
+    expect(page).to_have_url(re.compile(r"/admin/delegates/message/$"))
+    page.get_by_role("link", name=re.compile(r"^\s*Add", re.I)).first.click()
+    expect(page).to_have_url(re.compile(r"/admin/delegates/message/add/$"))
     page.get_by_label("Edition").select_option(label=economic_crime.title)
     page.get_by_label("Audience").select_option(label="Confirmed delegates")
     page.get_by_label("Subject").fill("Parking at {venue}")
