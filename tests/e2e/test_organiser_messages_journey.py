@@ -1,8 +1,8 @@
 """An organiser, in real Chromium, opens the Economic Crime edition's dashboard from the
 admin's home, sees its numbers and a chart, then writes to its confirmed delegates
-from the sidebar's Messages: composes with placeholders, previews one recipient, sends a test to
-themselves, sends, and finds the message sent in the history; every recipient's
-email is in the outbox once."""
+from the sidebar's Messages: composes with placeholders, previews one recipient,
+sends a test to themselves, sends, and finds the message sent in the history; every
+recipient's email is in the outbox once."""
 
 import io
 import re
