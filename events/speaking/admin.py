@@ -100,16 +100,17 @@ class SubmissionAdmin(ModelAdmin):
         main = ["edition", "kind", "session", "working_title"]
         if obj is None:
             return [(None, {"fields": main})]
+        working = ["title", "summary", "abstract", "format"]
+        if self.has_slides_permission(request):
+            # The link would 404 for anyone else (events.speaking.views).
+            working.append("slides_link")
         return [
             (None, {"fields": [*main, "state", "review_link", "updated_at"]}),
             (
                 _("Locks"),
                 {"fields": ["details_reopened", "copresenters_locked"]},
             ),
-            (
-                _("Speaker's working copy (never public)"),
-                {"fields": ["title", "summary", "abstract", "format", "slides_link"]},
-            ),
+            (_("Speaker's working copy (never public)"), {"fields": working}),
         ]
 
     def get_queryset(self, request):
@@ -196,6 +197,9 @@ class SubmissionAdmin(ModelAdmin):
 
     def has_export_permission(self, request) -> bool:
         return request.user.has_perm("events.export_submission")
+
+    def has_slides_permission(self, request) -> bool:
+        return request.user.has_perm("events.change_submission")
 
     # Actions -----------------------------------------------------------------------
 
