@@ -24,7 +24,7 @@ from socex.admin_base import ModelAdmin, TabularInline
 from socex.exports import csv_response
 from socex.pdf import render_pdf
 
-from . import selectors, services
+from . import selectors, services, signals
 from .forms import OrganiserInviteForm, ReviewCommentForm
 from .models import (
     SpeakerDeadline,
@@ -470,9 +470,19 @@ class SubmissionAdmin(ModelAdmin):
         "Recording agreed",
     ]
 
+    @staticmethod
+    def _exported(request, *, export: str, edition: Edition, rows: int) -> None:
+        """Speakers' personal data leaves the site: the delegates app audits it."""
+        signals.speaker_data_exported.send(
+            sender=Submission, request=request, export=export, edition=edition, rows=rows
+        )
+
     def av_csv_view(self, request, edition_id):
         edition = self._edition(request, edition_id)
         rows = [self._av_cells(s) for s in selectors.av_rows(edition=edition)]
+        self._exported(
+            request, export=signals.EXPORT_AV_CSV, edition=edition, rows=len(rows)
+        )
         return csv_response(
             filename=f"{edition.slug}-av.csv", header=self.AV_HEADER, rows=rows
         )
@@ -488,6 +498,9 @@ class SubmissionAdmin(ModelAdmin):
                 "rows": rows,
                 "printed_at": timezone.now(),
             },
+        )
+        self._exported(
+            request, export=signals.EXPORT_AV_PDF, edition=edition, rows=len(rows)
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (
@@ -507,6 +520,9 @@ class SubmissionAdmin(ModelAdmin):
             ]
             for link in selectors.arrival_rows(edition=edition)
         ]
+        self._exported(
+            request, export=signals.EXPORT_ARRIVALS_CSV, edition=edition, rows=len(rows)
+        )
         return csv_response(
             filename=f"{edition.slug}-speaker-arrivals.csv",
             header=["Speaker", "Item", "Arrival day", "Dietary needs", "Access needs"],
