@@ -474,7 +474,11 @@ class SubmissionAdmin(ModelAdmin):
     def _exported(request, *, export: str, edition: Edition, rows: int) -> None:
         """Speakers' personal data leaves the site: the delegates app audits it."""
         signals.speaker_data_exported.send(
-            sender=Submission, request=request, export=export, edition=edition, rows=rows
+            sender=Submission,
+            request=request,
+            export=export,
+            edition=edition,
+            rows=rows,
         )
 
     def av_csv_view(self, request, edition_id):
