@@ -24,6 +24,12 @@ class PersonalDataAccess(models.Model):
         SIGN_IN_SHEET = "sign_in_sheet", _("Sign-in sheet downloaded")
         BADGE_PRINT_RUN = "badge_print_run", _("Badge print run downloaded")
         CHECK_IN_LOOKUP = "check_in_lookup", _("Badge looked up at check-in")
+        SPEAKER_AV_CSV = "speaker_av_csv", _("Speakers' AV and access needs (CSV)")
+        SPEAKER_AV_PDF = "speaker_av_pdf", _("Speakers' AV and access needs (PDF)")
+        SPEAKER_ARRIVALS = (
+            "speaker_arrivals",
+            _("Speakers' arrivals, dietary and access needs (CSV)"),
+        )
         DATA_DOWNLOAD = "data_download", _("Own data downloaded")
         ERASE = "erase", _("Personal data erased")
 

@@ -1,12 +1,17 @@
 """Reads for "Download my data": everything held about one person, as JSON-ready
-dicts. Workshops adds its sections through ``signals.personal_data_collect``."""
+dicts. The speaker's side (``delegates.speaking``) and workshops add their sections
+through ``signals.personal_data_collect``."""
 
 from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from delegates.models import Registration, RegistrationStatusChange, User
-from events.models import Speaker
+from delegates.models import (
+    Registration,
+    RegistrationStatusChange,
+    Substitution,
+    User,
+)
 from socex.mail.models import OutboxEmail
 
 from . import signals
@@ -139,31 +144,57 @@ def _emails(user: User) -> list[dict]:
     ]
 
 
-def _speaker(user: User) -> dict | None:
-    speaker = Speaker.objects.filter(user=user).first()
-    if speaker is None:
-        return None
+def _substitution(substitution: Substitution) -> dict:
+    edition = substitution.registration.edition
     return {
-        "display_name": speaker.display_name,
-        "post_nominals": speaker.post_nominals,
-        "role": speaker.role,
-        "organisation": speaker.organisation,
-        "bio": speaker.bio,
-        "may_be_named": speaker.may_be_named,
+        "edition": edition.title,
+        "status": substitution.status,
+        "pass_workshops": substitution.pass_workshops,
+        "created_at": _iso(substitution.created_at),
+        "expires_at": _iso(substitution.expires_at),
+        "accepted_at": _iso(substitution.accepted_at),
+        "decided_at": _iso(substitution.decided_at),
+        "reason": substitution.reason,
+    }
+
+
+def _substitutions(user: User) -> dict:
+    """Places the person passed to a colleague (with the address they gave) and
+    places passed to them. Never the link's secret, nor who else was involved."""
+    addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
+    to_them = Q(nominee=user)
+    for address in sorted(addresses):
+        to_them |= Q(email__iexact=address)
+    rows = Substitution.objects.select_related("registration__edition").order_by(
+        "created_at", "pk"
+    )
+    return {
+        "passed_on": [
+            {**_substitution(row), "colleague_email": row.email}
+            for row in rows.filter(registration__user=user)
+        ],
+        "received": [
+            _substitution(row)
+            for row in rows.filter(to_them).exclude(registration__user=user)
+        ],
     }
 
 
 def personal_data_export(*, user: User) -> dict:
-    """Everything held about ``user``: account, profile, speaker record,
-    registrations with their history, check-ins and badges, emails sent to them,
-    and what higher apps add (workshop choices, preferences, allocations)."""
+    """Everything held about ``user``: account, profile, registrations with their
+    history, check-ins and badges, substitutions, emails sent to them, and what the
+    hooks add: the speaker profile and items (``delegates.speaking``), workshop
+    choices, preferences and allocations (workshops)."""
     user = User.objects.select_related("profile").get(pk=user.pk)
     data = {
         "generated_at": _iso(timezone.now()),
         "account": _account(user),
         "profile": _profile(user),
-        "speaker": _speaker(user),
         "registrations": _registrations(user),
+        "substitutions": _substitutions(user),
         "emails": _emails(user),
     }
     for _receiver, sections in signals.personal_data_collect.send(

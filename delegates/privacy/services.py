@@ -28,7 +28,7 @@ from delegates.models import (
     Substitution,
     User,
 )
-from events.models import Edition, Speaker
+from events.models import Edition, Speaker, SubmissionInvitation, SubmissionSpeaker
 from socex.mail.models import OutboxEmail
 
 from . import signals
@@ -282,6 +282,48 @@ def _any_address(addresses: set[str]) -> Q:
     return query
 
 
+# A speaker's public profile ------------------------------------------------------
+
+# What an erased speaker is called in the admin; the public sees "Speaker to be
+# confirmed" (``may_be_named`` is cleared).
+ERASED_SPEAKER = _("Erased speaker")
+
+
+def _speaker_profile_erase(user: User, addresses: set[str]) -> bool:
+    """Take a person who asked to be erased off the public programme.
+
+    Their ``Speaker`` loses name, post-nominals, role, organisation, bio and photo
+    (the file is deleted after commit), may no longer be named (the public sees
+    "Speaker to be confirmed"), and gets a slug that does not spell their name; their
+    travel, dietary and access needs on each item are blanked; invitations sent to
+    their addresses lose name, address and message. The items, their accepted texts
+    and slides stay: they are the edition's programme, which organisers edit. Saved
+    with ``save()`` so the cached public pages are invalidated. Returns whether the
+    person had a speaker record.
+    """
+    speaker = Speaker.objects.select_for_update().filter(user=user).first()
+    if speaker is not None:
+        photo = speaker.photo.name
+        speaker.display_name = str(ERASED_SPEAKER)
+        speaker.slug = f"erased-speaker-{speaker.pk}"
+        speaker.post_nominals = speaker.role = speaker.organisation = ""
+        speaker.bio = ""
+        speaker.photo = ""
+        speaker.may_be_named = False
+        speaker.save()
+        private_files_delete_on_commit([photo])
+        SubmissionSpeaker.objects.filter(speaker=speaker).update(
+            arrival_date=None, dietary_needs="", access_needs=""
+        )
+    invitations = Q(used_by=user)
+    for address in addresses:
+        invitations |= Q(email__iexact=address)
+    SubmissionInvitation.objects.filter(invitations).update(
+        name="", email=erased_email(user.pk), message=""
+    )
+    return speaker is not None
+
+
 # Erasing an account -------------------------------------------------------------
 
 
@@ -297,8 +339,11 @@ def account_erase(
     Side effects: their pending, waitlisted and confirmed registrations for editions
     not started yet are cancelled through ``registration_cancel`` (a freed place goes
     to the next on the waiting list, who is emailed; workshops frees the workshop
-    seats through ``registration_status_changed``); then ``person_anonymise``; then
-    an ``erase`` audit record. Raises ValidationError when already erased.
+    seats through ``registration_status_changed``); a speaker's public profile is
+    blanked and may no longer be named (``_speaker_profile_erase``; the retention
+    run, which is not the person's request, only unlinks it); then
+    ``person_anonymise``; then an ``erase`` audit record. Raises ValidationError
+    when already erased.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if is_erased(user):
@@ -328,6 +373,16 @@ def account_erase(
                 registration=registration, actor=actor, reason=str(reason)
             )
             cancelled += 1
+    addresses = {
+        user.email.lower(),
+        *(
+            e.lower()
+            for e in EmailAddress.objects.filter(user=user).values_list(
+                "email", flat=True
+            )
+        ),
+    }
+    was_speaker = _speaker_profile_erase(user, addresses)
     user = person_anonymise(user=user)
     personal_data_access_record(
         kind=Kind.ERASE,
@@ -337,6 +392,7 @@ def account_erase(
         rows=len(registrations),
         detail=(
             f"{cancelled} future registration(s) cancelled; "
+            f"{'speaker profile blanked; ' if was_speaker else ''}"
             f"{'by the person' if by_self else 'by an organiser'}"
         ),
     )

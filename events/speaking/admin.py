@@ -24,7 +24,7 @@ from socex.admin_base import ModelAdmin, TabularInline
 from socex.exports import csv_response
 from socex.pdf import render_pdf
 
-from . import selectors, services
+from . import selectors, services, signals
 from .forms import OrganiserInviteForm, ReviewCommentForm
 from .models import (
     SpeakerDeadline,
@@ -100,16 +100,17 @@ class SubmissionAdmin(ModelAdmin):
         main = ["edition", "kind", "session", "working_title"]
         if obj is None:
             return [(None, {"fields": main})]
+        working = ["title", "summary", "abstract", "format"]
+        if self.has_slides_permission(request):
+            # The link would 404 for anyone else (events.speaking.views).
+            working.append("slides_link")
         return [
             (None, {"fields": [*main, "state", "review_link", "updated_at"]}),
             (
                 _("Locks"),
                 {"fields": ["details_reopened", "copresenters_locked"]},
             ),
-            (
-                _("Speaker's working copy (never public)"),
-                {"fields": ["title", "summary", "abstract", "format", "slides_link"]},
-            ),
+            (_("Speaker's working copy (never public)"), {"fields": working}),
         ]
 
     def get_queryset(self, request):
@@ -196,6 +197,9 @@ class SubmissionAdmin(ModelAdmin):
 
     def has_export_permission(self, request) -> bool:
         return request.user.has_perm("events.export_submission")
+
+    def has_slides_permission(self, request) -> bool:
+        return request.user.has_perm("events.change_submission")
 
     # Actions -----------------------------------------------------------------------
 
@@ -466,9 +470,23 @@ class SubmissionAdmin(ModelAdmin):
         "Recording agreed",
     ]
 
+    @staticmethod
+    def _exported(request, *, export: str, edition: Edition, rows: int) -> None:
+        """Speakers' personal data leaves the site: the delegates app audits it."""
+        signals.speaker_data_exported.send(
+            sender=Submission,
+            request=request,
+            export=export,
+            edition=edition,
+            rows=rows,
+        )
+
     def av_csv_view(self, request, edition_id):
         edition = self._edition(request, edition_id)
         rows = [self._av_cells(s) for s in selectors.av_rows(edition=edition)]
+        self._exported(
+            request, export=signals.EXPORT_AV_CSV, edition=edition, rows=len(rows)
+        )
         return csv_response(
             filename=f"{edition.slug}-av.csv", header=self.AV_HEADER, rows=rows
         )
@@ -484,6 +502,9 @@ class SubmissionAdmin(ModelAdmin):
                 "rows": rows,
                 "printed_at": timezone.now(),
             },
+        )
+        self._exported(
+            request, export=signals.EXPORT_AV_PDF, edition=edition, rows=len(rows)
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (
@@ -503,6 +524,9 @@ class SubmissionAdmin(ModelAdmin):
             ]
             for link in selectors.arrival_rows(edition=edition)
         ]
+        self._exported(
+            request, export=signals.EXPORT_ARRIVALS_CSV, edition=edition, rows=len(rows)
+        )
         return csv_response(
             filename=f"{edition.slug}-speaker-arrivals.csv",
             header=["Speaker", "Item", "Arrival day", "Dietary needs", "Access needs"],

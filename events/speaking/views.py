@@ -262,11 +262,13 @@ def invitation(request, token: str):
 
 
 def slides_may_download(*, user, submission: Submission) -> bool:
-    """Organisers always; the item's speakers; delegates checked in at the edition,
-    after the session ended, when the speaker agreed to share."""
+    """Organisers always (``events.change_submission``: the programme team and
+    organisers, not reviewers or read-only staff, who may only view the item); the
+    item's speakers; delegates checked in at the edition, after the session ended,
+    when the speaker agreed to share."""
     if not user.is_authenticated or not submission.slides:
         return False
-    if user.is_staff and user.has_perm("events.view_submission"):
+    if user.is_staff and user.has_perm("events.change_submission"):
         return True
     if submission.speaker_links.filter(speaker__user=user).exists():
         return True

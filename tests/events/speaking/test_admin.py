@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from delegates.privacy.models import PersonalDataAccess
 from events.models import AgendaSession, Submission
 from events.speaking import services
 from events.speaking.models import SpeakerDeadline
@@ -169,12 +170,36 @@ def test_av_lists_as_csv_and_pdf(client, submitted):
     assert "Halal" in arrivals
 
 
+def test_speaker_exports_are_recorded_in_the_personal_data_audit(client, submitted):
+    submission, _user = submitted
+    services.submission_accept(submission=submission, actor=None)
+    organiser = staff(ORGANISER)
+    client.force_login(organiser)
+    edition = submission.edition
+
+    for name in ("av_csv", "av_pdf", "arrivals_csv"):
+        url = reverse(f"admin:events_submission_{name}", args=[edition.pk])
+        assert client.get(url).status_code == 200
+
+    records = list(
+        PersonalDataAccess.objects.order_by("pk").values_list(
+            "kind", "actor", "edition", "rows"
+        )
+    )
+    assert records == [
+        (PersonalDataAccess.Kind.SPEAKER_AV_CSV, organiser.pk, edition.pk, 1),
+        (PersonalDataAccess.Kind.SPEAKER_AV_PDF, organiser.pk, edition.pk, 1),
+        (PersonalDataAccess.Kind.SPEAKER_ARRIVALS, organiser.pk, edition.pk, 1),
+    ]
+
+
 def test_av_lists_are_refused_to_reviewers(client, submitted):
     submission, _user = submitted
     client.force_login(staff(REVIEWER))
     for name in ("av_csv", "av_pdf", "arrivals_csv"):
         url = reverse(f"admin:events_submission_{name}", args=[submission.edition.pk])
         assert client.get(url).status_code == 403
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_overdue_filter_lists_items_past_the_deadline(client, make_item):

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from delegates.badges.models import CheckIn
 from events.models import AgendaSession, Submission
 from events.speaking import services
 from events.speaking.models import SubmissionInvitation
+from socex.roles.definitions import ORGANISER, PROGRAMME, REVIEWER, VIEWER
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.delegates import RegistrationFactory
 from tests.socex.test_uploads import REFUSED, _gps_jpeg
@@ -306,6 +308,31 @@ def test_slides_are_private_and_shared_only_as_agreed(client, submitted, setting
     Submission.objects.filter(pk=item.pk).update(consent_slides=False)
     client.force_login(StaffFactory())  # organisers always
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "role, status", [(REVIEWER, 404), (VIEWER, 404), (PROGRAMME, 200), (ORGANISER, 200)]
+)
+def test_slides_for_staff_only_with_the_right_to_change_items(
+    client, submitted, role, status
+):
+    """Reviewers and read-only staff may view an item, not take its slides."""
+    item, speaker_user = submitted
+    services.submission_accept(submission=item, actor=None)
+    client.force_login(speaker_user)
+    client.post(
+        reverse("speak:slides_upload", args=[item.pk]),
+        {"slides": SimpleUploadedFile("s.pdf", _pdf())},
+    )
+    staff = UserFactory(is_staff=True)
+    staff.groups.set([Group.objects.get(name=role)])
+    client.force_login(staff)
+
+    response = client.get(reverse("speak:slides", args=[item.pk]))
+
+    assert response.status_code == status
+    admin_page = client.get(reverse("admin:events_submission_change", args=[item.pk]))
+    assert ("Download the slides" in admin_page.content.decode()) == (status == 200)
 
 
 @pytest.mark.parametrize("count", [1, 8])
