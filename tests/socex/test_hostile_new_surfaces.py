@@ -1,0 +1,738 @@
+"""Hostile input against the speaker portal, invitations, slides, speakers' photos,
+workshop proposals, substitution links and messages to delegates: a forged, replayed,
+oversized or cross-site request changes nothing and is answered 400/403/404/405/410,
+never 500; secrets stay out of what staff can open and out of the logs."""
+
+import io
+import logging
+import re
+import threading
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RoutePattern
+from pypdf import PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import (
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+
+from delegates import services as delegate_services
+from delegates.messages import services as message_services
+from delegates.messages.models import Message
+from delegates.models import Substitution
+from events.models import Submission
+from events.speaking import services
+from events.speaking.models import SubmissionInvitation
+from events.speaking.slides import SLIDES_MAX_PAGES, slides_clean
+from socex.mail import crypto
+from socex.mail.models import OutboxEmail
+from tests.events.speaking.conftest import DETAILS, token_sent_to
+from tests.factories.accounts import StaffFactory, UserFactory
+from tests.factories.delegates import ProfileFactory, TrustedDomainFactory
+from tests.factories.events import AgendaSessionFactory, EditionFactory
+from tests.factories.workshops import WorkshopRunFactory
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9" * 30
+SUB_LINK = re.compile(r"/my/substitution/([-A-Za-z0-9_]{43})/")
+
+
+# Fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def edition(db):
+    edition = EditionFactory(capacity=5, title="Economic Crime 2027")
+    TrustedDomainFactory(edition=edition, domain="police.uk")
+    return edition
+
+
+def _item(edition, user=None, *, email=None):
+    """An item of ``edition`` claimed by ``user`` (a new one unless given)."""
+    session = AgendaSessionFactory(edition=edition)
+    submission = services.submission_create(
+        edition=edition,
+        kind=Submission.Kind.PLENARY,
+        session=session,
+        working_title=session.title,
+    )
+    user = user or UserFactory()
+    services.invitation_create(
+        submission=submission, name="Jo Bloggs", email=email or user.email
+    )
+    token = token_sent_to(email or user.email)
+    return services.invitation_claim(token=token, user=user), user
+
+
+def _pdf(
+    *,
+    javascript: str = "",
+    launch: bool = False,
+    on_page: bool = False,
+    compress: bool = False,
+    attachment: bool = False,
+    link: bool = False,
+    declared_pages: int = 0,
+    pages: int = 1,
+) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    action = None
+    if javascript:
+        action = {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject(javascript),
+        }
+    if launch:
+        action = {
+            NameObject("/S"): NameObject("/Launch"),
+            NameObject("/F"): TextStringObject("cmd.exe"),
+        }
+    if action:
+        # An indirect object, as a real one is, so it may sit in an object stream.
+        ref = writer._add_object(DictionaryObject(action))
+        target = writer.pages[-1] if on_page else writer._root_object
+        key = "/AA" if on_page else "/OpenAction"
+        value = DictionaryObject({NameObject("/O"): ref}) if on_page else ref
+        target[NameObject(key)] = value
+    if attachment:
+        writer.add_attachment("invoice.exe", b"MZ\x90\x00")
+    if link:
+        writer.add_annotation(
+            page_number=0,
+            annotation=Link(rect=(10, 10, 100, 30), url="https://socex.example/"),
+        )
+    if compress:
+        writer.compress_identical_objects()
+    if declared_pages:
+        writer._root_object["/Pages"][NameObject("/Count")] = NumberObject(
+            declared_pages
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _cyclic_pdf() -> bytes:
+    """A page tree whose one kid is the tree itself."""
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [2 0 R] /Count 1 >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def _encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _nominate(registration, email, capture):
+    with capture(execute=True):
+        delegate_services.substitution_nominate(
+            registration=registration,
+            email=email,
+            pass_workshops=False,
+            actor=registration.user,
+        )
+    message = next(m for m in reversed(mail.outbox) if m.to == [email])
+    return SUB_LINK.search(message.body).group(1)
+
+
+def _confirmed(edition, email):
+    user = UserFactory(email=email, verified=True)
+    ProfileFactory(user=user)
+    return delegate_services.registration_create(
+        edition=edition, user=user, consent_terms=True
+    )
+
+
+# Integer ids too large for the database, on every URL of the project -----------------
+
+
+def _int_routes(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            yield from _int_routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry.pattern, RoutePattern) and "<int:" in str(entry.pattern):
+            assert isinstance(entry, URLPattern)
+            yield prefix + str(entry.pattern)
+
+
+INT_ROUTES = list(_int_routes(get_resolver().url_patterns))
+
+
+def _filled(route: str) -> str:
+    path = re.sub(r"<int:\w+>", HUGE, route)
+    return "/" + re.sub(r"<(?:\w+:)?\w+>", "ECC27-0001", path)
+
+
+def test_int_routes_include_the_new_surfaces():
+    assert "speak/items/<int:pk>/slides.pdf" in INT_ROUTES
+    assert "workshops/proposals/<int:pk>/" in INT_ROUTES
+
+
+@pytest.mark.parametrize("who", ["anonymous", "delegate", "staff"])
+def test_ids_too_large_for_the_database_are_not_found(client, who):
+    if who != "anonymous":
+        client.force_login(UserFactory() if who == "delegate" else StaffFactory())
+    client.raise_request_exception = False
+    answers = {}
+    for route in INT_ROUTES:
+        path = _filled(route)
+        for method in ("get", "post"):
+            status = getattr(client, method)(path).status_code
+            if status not in (302, 400, 403, 404, 405):
+                answers[f"{method} {path}"] = status
+    assert answers == {}
+
+
+# The speaker portal: another person's item, GET on POST-only, CSRF ------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("speak:item", "get"),
+        ("speak:item", "post"),
+        ("speak:confirm", "post"),
+        ("speak:withdraw", "get"),
+        ("speak:withdraw", "post"),
+        ("speak:slides_upload", "post"),
+        ("speak:slides", "get"),
+        ("speak:copresenter_invite", "post"),
+    ],
+)
+def test_another_speakers_item_is_not_found_and_unchanged(
+    client, edition, name, method
+):
+    item, _owner = _item(edition)
+    intruder_item, intruder = _item(edition)
+    client.force_login(intruder)
+    before = (item.state, item.title, item.speaker_links.count())
+
+    data = {"title": "Hijacked", "reason": "x", "name": "Eve", "email": "e@x.uk"}
+    response = getattr(client, method)(reverse(name, args=[item.pk]), data)
+
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert (item.state, item.title, item.speaker_links.count()) == before
+    assert not SubmissionInvitation.objects.filter(email="e@x.uk").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["speak:confirm", "speak:slides_upload", "speak:copresenter_invite"]
+)
+def test_get_on_a_post_only_portal_action_is_refused(client, edition, name):
+    item, user = _item(edition)
+    client.force_login(user)
+    invitations = SubmissionInvitation.objects.count()
+
+    response = client.get(reverse(name, args=[item.pk]))
+
+    assert response.status_code == 405
+    assert SubmissionInvitation.objects.count() == invitations
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("speak:item", {**DETAILS, "submit": "1"}),
+        ("speak:withdraw", {"reason": "CSRF"}),
+        ("speak:copresenter_invite", {"name": "Eve", "email": "eve@example.com"}),
+    ],
+)
+def test_portal_post_without_a_csrf_token_is_forbidden(edition, name, data):
+    item, user = _item(edition)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post(reverse(name, args=[item.pk]), data)
+
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.state == Submission.State.DRAFT
+    assert not item.title or item.title != DETAILS["title"]
+    assert not SubmissionInvitation.objects.filter(email="eve@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    "field", ["title", "summary", "abstract", "av_notes", "dietary_needs"]
+)
+def test_portal_overlong_field_is_refused_and_nothing_saved(client, edition, field):
+    item, user = _item(edition)
+    client.force_login(user)
+    data = {**DETAILS, "microphones": "1", field: "x" * 100_000}
+
+    response = client.post(reverse("speak:item", args=[item.pk]), data)
+
+    assert response.status_code == 400
+    item.refresh_from_db()
+    assert item.summary != DETAILS["summary"]
+
+
+def test_portal_nul_byte_in_a_field_is_refused(client, edition):
+    item, user = _item(edition)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("speak:item", args=[item.pk]),
+        {**DETAILS, "title": "Follow\x00the money", "microphones": "1"},
+    )
+
+    assert response.status_code == 400
+    item.refresh_from_db()
+    assert "\x00" not in item.title
+
+
+# Invitations: replay, race, tokens ----------------------------------------------------
+
+
+def _open_invitation(edition, email="invitee@example.com"):
+    session = AgendaSessionFactory(edition=edition)
+    submission = services.submission_create(
+        edition=edition,
+        kind=Submission.Kind.PLENARY,
+        session=session,
+        working_title=session.title,
+    )
+    services.invitation_create(submission=submission, name="Jo Bloggs", email=email)
+    return submission, token_sent_to(email)
+
+
+def test_replayed_invitation_link_is_gone_and_changes_nothing(client, edition):
+    submission, token = _open_invitation(edition)
+    first = UserFactory()
+    services.invitation_claim(token=token, user=first)
+    second = UserFactory()
+    client.force_login(second)
+    url = reverse("speak:invitation", args=[token])
+
+    assert client.get(url).status_code == 410
+    assert client.post(url).status_code == 410
+    links = list(submission.speaker_links.values_list("speaker__user", flat=True))
+    assert links == [first.pk]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "A" * 43,  # well formed, unknown
+        "ʙ" * 30,  # confusable non-ASCII
+        "A" * 65,  # over the converter's length
+        "A" * 19,  # under it
+        "A" * 30 + "%00",
+        "A" * 30 + "%2F..%2F",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_invalid_invitation_or_substitution_token_is_404_or_410(client, token, method):
+    client.force_login(UserFactory())
+    for prefix in ("/speak/invitations/", "/my/substitution/"):
+        status = getattr(client, method)(f"{prefix}{token}/").status_code
+        assert status in (404, 410), (prefix, token, status)
+    assert Submission.objects.count() == 0
+
+
+def test_next_after_signing_in_for_an_invitation_stays_on_the_site(client, edition):
+    _submission, token = _open_invitation(edition)
+    url = reverse("speak:invitation", args=[token])
+    page = client.get(url + "?next=//evil.example")
+
+    assert page.status_code == 200
+    hrefs = re.findall(r'href="([^"]*next=[^"]*)"', page.content.decode())
+    assert hrefs
+    assert all("evil" not in href for href in hrefs)
+
+
+def test_profile_next_to_another_site_is_ignored(client, edition):
+    user = UserFactory(verified=True)
+    ProfileFactory(user=user)
+    client.force_login(user)
+    data = {
+        "full_name": "Sam Patel",
+        "organisation": "Kent Police",
+        "job_title": "DS",
+        "next": "https://evil.example/",
+    }
+    response = client.post(reverse("delegates:profile") + "?next=//evil.example", data)
+    location = response.headers.get("Location", "")
+    assert "evil" not in location
+
+
+def test_invitation_secret_is_encrypted_in_the_outbox_and_absent_from_the_logs(
+    edition, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    submission, token = _open_invitation(edition)
+    row = OutboxEmail.objects.get(to="invitee@example.com")
+
+    assert row.body_text.startswith(crypto.PREFIX)
+    assert token not in row.body_text + row.body_html + row.subject
+    invitation = SubmissionInvitation.objects.get(submission=submission)
+    assert token not in invitation.token_hash
+    services.invitation_claim(token=token, user=UserFactory())
+    assert token not in caplog.text
+
+
+def test_staff_pages_of_an_invitation_show_neither_the_token_nor_its_hash(
+    client, edition
+):
+    submission, token = _open_invitation(edition)
+    invitation = SubmissionInvitation.objects.get(submission=submission)
+    row = OutboxEmail.objects.get(to="invitee@example.com")
+    client.force_login(StaffFactory(is_superuser=True))
+
+    pages = [
+        reverse("admin:events_submissioninvitation_change", args=[invitation.pk]),
+        reverse("admin:events_submissioninvitation_changelist"),
+        reverse("admin:events_submission_change", args=[submission.pk]),
+        reverse("admin:mail_outboxemail_change", args=[row.pk]),
+        reverse("admin:mail_outboxemail_changelist"),
+    ]
+    for url in pages:
+        body = client.get(url).content.decode()
+        assert token not in body, url
+        assert invitation.token_hash not in body, url
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_claiming_one_invitation_at_once_one_wins():
+    edition = EditionFactory()
+    submission, token = _open_invitation(edition)
+    users = [UserFactory(), UserFactory()]
+    barrier = threading.Barrier(len(users))
+    results: list[str] = []
+
+    def claim(user):
+        try:
+            barrier.wait()
+            services.invitation_claim(token=token, user=user)
+            results.append("ok")
+        except ValidationError:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == ["ok", "refused"]
+    assert submission.speaker_links.count() == 1
+    invitation = SubmissionInvitation.objects.get(submission=submission)
+    assert invitation.used_by_id == submission.speaker_links.get().speaker.user_id
+
+
+# Substitution links: replay, CSRF, GET on POST-only ---------------------------------
+
+
+def test_replayed_substitution_link_is_gone(
+    client, edition, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    token = _nominate(
+        registration, "alex.smith@police.uk", django_capture_on_commit_callbacks
+    )
+    colleague = UserFactory(email="alex.smith@police.uk", verified=True)
+    ProfileFactory(user=colleague)
+    client.force_login(colleague)
+    url = reverse("delegates:substitution", args=[token])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"consent_terms": "on"}).status_code == 302
+    substitution = Substitution.objects.get()
+    assert substitution.status == Substitution.Status.COMPLETED
+
+    assert client.get(url).status_code == 410
+    assert client.post(url, {"consent_terms": "on"}).status_code == 410
+    assert Substitution.objects.get().new_registration_id == (
+        substitution.new_registration_id
+    )
+
+
+def test_substitution_accept_without_csrf_is_forbidden(
+    edition, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    token = _nominate(
+        registration, "alex.smith@police.uk", django_capture_on_commit_callbacks
+    )
+    colleague = UserFactory(email="alex.smith@police.uk", verified=True)
+    ProfileFactory(user=colleague)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(colleague)
+
+    response = client.post(
+        reverse("delegates:substitution", args=[token]), {"consent_terms": "on"}
+    )
+
+    assert response.status_code == 403
+    assert Substitution.objects.get().status == Substitution.Status.NOMINATED
+
+
+def test_substitution_withdraw_by_get_or_by_another_delegate_changes_nothing(
+    client, edition, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    _nominate(registration, "alex.smith@police.uk", django_capture_on_commit_callbacks)
+    substitution = Substitution.objects.get()
+    url = reverse(
+        "delegates:substitute_withdraw",
+        args=[registration.reference, substitution.pk],
+    )
+    client.force_login(registration.user)
+    assert client.get(url).status_code == 405
+
+    other = _confirmed(edition, "eve@police.uk")
+    client.force_login(other.user)
+    assert client.post(url).status_code == 404
+    forged = reverse(
+        "delegates:substitute_withdraw", args=[other.reference, substitution.pk]
+    )
+    assert client.post(forged).status_code == 404
+    assert Substitution.objects.get().status == Substitution.Status.NOMINATED
+
+
+def test_substitution_secret_is_encrypted_in_the_outbox(
+    edition, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    OutboxEmail.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=False):
+        delegate_services.substitution_nominate(
+            registration=registration,
+            email="alex.smith@police.uk",
+            pass_workshops=False,
+            actor=registration.user,
+        )
+    row = OutboxEmail.objects.get(to="alex.smith@police.uk")
+    assert row.body_text.startswith(crypto.PREFIX)
+    assert row.body_html.startswith(crypto.PREFIX) or not row.body_html
+    assert "/my/substitution/" not in row.subject + row.body_text + row.body_html
+
+
+# Slides -----------------------------------------------------------------------------
+
+
+SLIDES_REFUSED = {
+    "a PDF with JavaScript": lambda: _pdf(javascript="app.alert('pwned');"),
+    "a PDF that launches a program": lambda: _pdf(launch=True),
+    "a page that runs JavaScript when opened": lambda: _pdf(
+        javascript="app.alert(1)", on_page=True, pages=2
+    ),
+    "an encrypted PDF": _encrypted_pdf,
+    "a truncated PDF": lambda: _pdf(pages=3)[:300],
+    "a PDF then an HTML page": lambda: (
+        b"%PDF-1.4\n<html><script>alert(1)</script></html>"
+    ),
+    "a ZIP renamed .pdf": lambda: b"PK\x03\x04" + b"\0" * 200,
+    "a PDF with an attached file": lambda: _pdf(attachment=True),
+    "more pages than a deck has": lambda: _pdf(pages=SLIDES_MAX_PAGES + 1),
+    "a page tree claiming a billion pages": lambda: _pdf(declared_pages=10**9),
+    "a page tree that refers to itself": lambda: _cyclic_pdf(),
+}
+
+
+@pytest.mark.parametrize("label", SLIDES_REFUSED)
+def test_slides_clean_refuses_hostile_pdfs(label):
+    content = SLIDES_REFUSED[label]()
+    with pytest.raises(ValidationError):
+        slides_clean(SimpleUploadedFile("slides.pdf", content))
+
+
+def test_slides_clean_accepts_a_plain_pdf_of_many_pages_with_links():
+    content = _pdf(pages=SLIDES_MAX_PAGES, link=True, compress=True)
+    cleaned = slides_clean(SimpleUploadedFile("x.pdf", content))
+    assert cleaned.name.endswith(".pdf")
+    assert cleaned.read() == content
+
+
+def test_slides_with_javascript_are_refused_with_what_to_do(client, edition):
+    item, user = _item(edition)
+    services.submission_details_save(submission=item, user=user, data=DETAILS)
+    services.submission_submit(submission=item, user=user)
+    services.submission_accept(submission=item, actor=None)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("speak:slides_upload", args=[item.pk]),
+        {"slides": SimpleUploadedFile("s.pdf", _pdf(javascript="app.alert(1)"))},
+        follow=True,
+    )
+
+    assert "Export or print your slides to a new PDF" in response.content.decode()
+    item.refresh_from_db()
+    assert not item.slides
+
+
+def test_slides_of_an_unrelated_user_are_not_found(client, edition, settings):
+    item, user = _item(edition)
+    services.submission_details_save(submission=item, user=user, data=DETAILS)
+    services.submission_submit(submission=item, user=user)
+    services.submission_accept(submission=item, actor=None)
+    item.refresh_from_db()
+    services.submission_slides_upload(
+        submission=item,
+        user=user,
+        file=SimpleUploadedFile("s.pdf", _pdf(), "application/pdf"),
+    )
+    url = reverse("speak:slides", args=[item.pk])
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory(is_staff=True))  # staff without view_submission
+    assert client.get(url).status_code == 404
+    client.force_login(user)
+    assert client.get(url).status_code == 200
+
+
+# Messages to delegates: HTML, placeholders, subjects ----------------------------------
+
+
+@pytest.fixture
+def organiser(db):
+    return StaffFactory(is_superuser=True, email="organiser@example.com")
+
+
+def test_message_html_and_placeholders_are_escaped_in_html_and_plain_in_text(
+    edition, organiser, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "sam.patel@police.uk")
+    profile = registration.user.profile
+    profile.first_name, profile.last_name = "<img src=x onerror=alert(1)>", "O'Brien"
+    profile.save()
+    OutboxEmail.objects.all().delete()
+    message = message_services.message_create(
+        edition=edition,
+        audience="confirmed",
+        subject="Hello {name}\r\nBcc: victim@example.com",
+        body="<script>alert(1)</script> Dear {name} & co",
+        sender=organiser,
+    )
+    message_services.message_send(message=message, actor=organiser)
+    row = OutboxEmail.objects.get(to="sam.patel@police.uk")
+
+    assert "\n" not in row.subject and "\r" not in row.subject
+    assert "<script>" not in row.body_html
+    assert "&lt;script&gt;" in row.body_html
+    assert "<img" not in row.body_html
+    assert "&lt;img src=x onerror=alert(1)&gt; O&#x27;Brien" in row.body_html
+    assert "Dear <img src=x onerror=alert(1)> O'Brien & co" in row.body_text
+    assert "<img src=x onerror=alert(1)> O'Brien" in row.body_text
+    assert "<script>alert(1)</script>" in row.body_text
+
+
+@pytest.mark.parametrize(
+    "text", ["{{ request }}", "{% debug %}", "{name.__class__}", "{0}", "{settings}"]
+)
+@pytest.mark.parametrize("field", ["subject", "body"])
+def test_message_template_syntax_is_refused_as_a_placeholder(
+    edition, organiser, field, text
+):
+    _confirmed(edition, "sam.patel@police.uk")
+    fields = {"subject": "Parking", "body": "Dear {name}", field: f"Hi {text}"}
+    with pytest.raises(ValidationError) as caught:
+        message_services.message_create(
+            edition=edition, audience="confirmed", sender=organiser, **fields
+        )
+    assert field in caught.value.message_dict
+
+
+@pytest.mark.parametrize("forged", ["another edition's", "unknown"])
+def test_message_of_a_run_of_another_edition_is_refused(edition, organiser, forged):
+    foreign = WorkshopRunFactory(workshop__edition=EditionFactory())
+    _confirmed(edition, "sam.patel@police.uk")
+    run_id = foreign.pk if forged == "another edition's" else foreign.pk + 1000
+    with pytest.raises(ValidationError) as caught:
+        message_services.message_create(
+            edition=edition,
+            audience="workshop_run",
+            run_id=run_id,
+            subject="Room",
+            body="Body",
+            sender=organiser,
+        )
+    assert "run_id" in caught.value.message_dict
+    assert not Message.objects.exists()
+
+
+def test_message_selection_with_another_editions_registration_reaches_no_one(
+    edition, organiser
+):
+    foreign = _confirmed(EditionFactory(), "eve@police.uk")
+    with pytest.raises(ValidationError) as caught:
+        message_services.message_create(
+            edition=edition,
+            audience="selection",
+            registration_ids=[foreign.pk],
+            subject="Hi",
+            body="Body",
+            sender=organiser,
+        )
+    assert "audience" in caught.value.message_dict
+
+
+# Pages without inline script or style -------------------------------------------------
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
+
+
+def test_new_public_pages_carry_no_inline_script_or_style(
+    client, edition, django_capture_on_commit_callbacks
+):
+    item, speaker = _item(edition)
+    _submission, token = _open_invitation(edition)
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    sub_token = _nominate(
+        registration, "alex.smith@police.uk", django_capture_on_commit_callbacks
+    )
+    anonymous = [
+        reverse("speak:invitation", args=[token]),
+        reverse("delegates:substitution", args=[sub_token]),
+        reverse("accessibility"),
+    ]
+    signed_in = [
+        reverse("speak:portal"),
+        reverse("speak:item", args=[item.pk]),
+        reverse("speak:withdraw", args=[item.pk]),
+        reverse("workshops:proposals"),
+        reverse("delegates:substitute", args=[registration.reference]),
+    ]
+    pages = {}
+    for url in anonymous:
+        pages[url] = client.get(url)
+    client.force_login(speaker)
+    for url in signed_in[:3]:
+        pages[url] = client.get(url)
+    client.force_login(registration.user)
+    for url in signed_in[3:]:
+        pages[url] = client.get(url)
+    for url, response in pages.items():
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not INLINE_SCRIPT.search(html), url
+        assert not INLINE_STYLE.search(html), url
+        policy = response.headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in policy, url
+        assert "'unsafe-eval'" not in policy, url
