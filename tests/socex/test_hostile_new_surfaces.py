@@ -3,6 +3,7 @@ workshop proposals, substitution links and messages to delegates: a forged, repl
 oversized or cross-site request changes nothing and is answered 400/403/404/405/410,
 never 500; secrets stay out of what staff can open and out of the logs."""
 
+import datetime as dt
 import io
 import logging
 import re
@@ -11,11 +12,14 @@ import threading
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
+from django.utils import timezone
+from PIL import Image
 from pypdf import PdfWriter
 from pypdf.annotations import Link
 from pypdf.generic import (
@@ -27,6 +31,7 @@ from pypdf.generic import (
 
 from delegates import services as delegate_services
 from delegates.messages import services as message_services
+from delegates.messages.digest import agenda_digests_send
 from delegates.messages.models import Message
 from delegates.models import Substitution
 from events.models import Submission
@@ -38,7 +43,14 @@ from socex.mail.models import OutboxEmail
 from tests.events.speaking.conftest import DETAILS, token_sent_to
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.delegates import ProfileFactory, TrustedDomainFactory
-from tests.factories.events import AgendaSessionFactory, EditionFactory
+from tests.factories.events import (
+    AgendaSessionFactory,
+    EditionFactory,
+    RoomFactory,
+    SessionSpeakerFactory,
+    SpeakerFactory,
+    VenueFactory,
+)
 from tests.factories.workshops import WorkshopRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,6 +199,7 @@ def _filled(route: str) -> str:
 def test_int_routes_include_the_new_surfaces():
     assert "speak/items/<int:pk>/slides.pdf" in INT_ROUTES
     assert "workshops/proposals/<int:pk>/" in INT_ROUTES
+    assert "admin/editions/<int:edition_id>/dashboard/" in INT_ROUTES
 
 
 @pytest.mark.parametrize("who", ["anonymous", "delegate", "staff"])
@@ -736,3 +749,169 @@ def test_new_public_pages_carry_no_inline_script_or_style(
         policy = response.headers["Content-Security-Policy"]
         assert "'unsafe-inline'" not in policy, url
         assert "'unsafe-eval'" not in policy, url
+
+
+# The admin's own pages with forged object ids -----------------------------------------
+
+
+def _admin_routes():
+    admin_resolver = next(
+        entry
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver) and entry.app_name == "admin"
+    )
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif "<" in str(entry.pattern) and "(?P" not in str(entry.pattern):
+                yield prefix + str(entry.pattern)
+
+    return list(walk(admin_resolver.url_patterns, str(admin_resolver.pattern)))
+
+
+ADMIN_ROUTES = _admin_routes()
+FORGED_IDS = {"too large": HUGE, "not a number": "abc", "a NUL byte": "1%00"}
+
+
+def test_admin_routes_include_the_new_pages():
+    assert "admin/events/edition/<path:object_id>/venue/" in ADMIN_ROUTES
+
+
+@pytest.mark.parametrize("label", FORGED_IDS)
+def test_admin_pages_with_forged_ids_are_never_a_server_error(client, label):
+    client.force_login(StaffFactory())
+    client.raise_request_exception = False
+    answers, statuses = {}, set()
+    for route in ADMIN_ROUTES:
+        path = "/" + re.sub(r"<(?:\w+:)?\w+>", FORGED_IDS[label], route)
+        for method in ("get", "post"):
+            status = getattr(client, method)(path).status_code
+            statuses.add(status)
+            if status >= 500:
+                answers[f"{method} {path}"] = status
+    assert answers == {}
+    assert 404 in statuses  # the pages were reached, not sent to log in
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"venue": HUGE, "apply": "1"},
+        {"venue": "abc", "apply": "1"},
+        {"venue": "1\x00", "apply": "1"},
+    ],
+)
+def test_venue_page_with_a_forged_venue_changes_nothing(client, edition, data):
+    client.force_login(StaffFactory())
+    venue = edition.venue_id
+    url = reverse("admin:events_edition_venue", args=[edition.pk])
+
+    response = client.post(url, data)
+
+    assert response.status_code in (200, 400)
+    edition.refresh_from_db()
+    assert edition.venue_id == venue
+
+
+def test_venue_page_room_of_another_venue_is_refused(client, edition):
+    client.force_login(StaffFactory())
+    new_venue = VenueFactory()
+    old_room = RoomFactory(venue=edition.venue)
+    session = AgendaSessionFactory(edition=edition, room=old_room)
+    foreign_room = RoomFactory(venue=VenueFactory())
+    url = reverse("admin:events_edition_venue", args=[edition.pk])
+
+    response = client.post(
+        url,
+        {
+            "venue": new_venue.pk,
+            "apply": "1",
+            f"room_{old_room.pk}": foreign_room.pk,
+        },
+    )
+
+    assert response.status_code == 400
+    edition.refresh_from_db()
+    session.refresh_from_db()
+    assert (edition.venue_id, session.room_id) == (old_room.venue_id, old_room.pk)
+
+
+# Speakers' photos and names of speakers who may not be named ---------------------------
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), "navy").save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def unnamed_speaker(db):
+    user = UserFactory()
+    return SpeakerFactory(
+        user=user,
+        display_name="Agent Nightingale",
+        may_be_named=False,
+        photo=ContentFile(_jpeg(), name="face.jpg"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 404),
+        ("delegate", 404),
+        ("another speaker", 404),
+        ("staff without view_speaker", 404),
+        ("the speaker", 200),
+        ("organiser", 200),
+    ],
+)
+def test_photo_of_a_speaker_who_may_not_be_named(client, unnamed_speaker, who, status):
+    users = {
+        "delegate": lambda: UserFactory(),
+        "another speaker": lambda: SpeakerFactory(user=UserFactory()).user,
+        "staff without view_speaker": lambda: UserFactory(is_staff=True),
+        "the speaker": lambda: unnamed_speaker.user,
+        "organiser": lambda: StaffFactory(),
+    }
+    if who in users:
+        client.force_login(users[who]())
+    url = unnamed_speaker.photo.url
+    assert url.startswith("/speakers/photos/")
+
+    response = client.get(url)
+
+    assert response.status_code == status
+    if status == 200:
+        assert response["Cache-Control"] == "private, max-age=300"
+
+
+@pytest.mark.parametrize(
+    "name", ["..%2F..%2Fsettings.py", "face.jpg%00.png", "x" * 120 + ".jpg", "a.JPG"]
+)
+def test_photo_names_that_are_not_stored_files_are_not_found(client, name):
+    assert client.get(f"/speakers/photos/{name}").status_code == 404
+
+
+def test_agenda_change_digest_does_not_name_an_unnamed_speaker(
+    edition, unnamed_speaker, settings
+):
+    edition.status = edition.Status.PUBLISHED
+    edition.save()
+    _confirmed(edition, "sam.patel@police.uk")
+    session = AgendaSessionFactory(edition=edition, title="Undercover work")
+    SessionSpeakerFactory(session=session, speaker=unnamed_speaker)
+    OutboxEmail.objects.all().delete()
+    session.ends_at += dt.timedelta(minutes=30)
+    session.title = "Undercover work, revisited"
+    session.save()
+
+    settings.AGENDA_DIGEST_DELAY = 0
+    assert agenda_digests_send(now=timezone.now() + dt.timedelta(minutes=5)) >= 1
+
+    to_delegate = OutboxEmail.objects.get(to="sam.patel@police.uk")
+    assert "revisited" in to_delegate.body_text
+    assert "Nightingale" not in to_delegate.body_text + to_delegate.body_html
