@@ -51,7 +51,9 @@ from tests.factories.events import (
     SpeakerFactory,
     VenueFactory,
 )
-from tests.factories.workshops import WorkshopRunFactory
+from tests.factories.workshops import WorkshopCallFactory, WorkshopRunFactory
+from workshops.models import WorkshopProposal
+from workshops.services.proposals import CO_LEADERS_TEXT_MAX, co_leaders_parse
 
 pytestmark = pytest.mark.django_db
 
@@ -838,7 +840,7 @@ def test_venue_page_room_of_another_venue_is_refused(client, edition):
     assert (edition.venue_id, session.room_id) == (old_room.venue_id, old_room.pk)
 
 
-# Speakers' photos and names of speakers who may not be named ---------------------------
+# Speakers' photos and names of speakers who may not be named --------------------
 
 
 def _jpeg() -> bytes:
@@ -915,3 +917,60 @@ def test_agenda_change_digest_does_not_name_an_unnamed_speaker(
     to_delegate = OutboxEmail.objects.get(to="sam.patel@police.uk")
     assert "revisited" in to_delegate.body_text
     assert "Nightingale" not in to_delegate.body_text + to_delegate.body_html
+
+
+# Workshop proposals -------------------------------------------------------------
+
+PROPOSAL = {
+    "title": "County lines: the first 48 hours",
+    "summary": "What to do when a child is found far from home.",
+    "audience": "Safeguarding leads and detectives",
+    "format": WorkshopProposal.Format.EXERCISE,
+}
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"title": "x" * 10_000},
+        {"summary": "x" * 100_000},
+        {"audience": "x" * 10_000},
+        {"format": "<script>"},
+        {"title": "County\x00lines"},
+        {"co_leaders_text": "Jo Bloggs <jo@police.uk>\n" * 100_000},
+        {"co_leaders_text": "Jo <jo@police.uk>" + "\n" * 10_000 + "Al <al@police.uk>"},
+        {"co_leaders_text": "Eve <eve@example.com>\r\nBcc: victim@example.com"},
+    ],
+    ids=lambda forged: next(iter(forged)),
+)
+def test_hostile_proposal_is_refused_and_nothing_saved(client, forged):
+    call = WorkshopCallFactory()
+    client.force_login(ProfileFactory().user)
+
+    response = client.post(
+        reverse("workshops:proposal_create", args=[call.edition.slug]),
+        {**PROPOSAL, **forged},
+    )
+
+    assert response.status_code == 400
+    assert not WorkshopProposal.objects.exists()
+
+
+def test_proposal_without_csrf_is_forbidden_and_the_list_refuses_post(client):
+    call = WorkshopCallFactory()
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(ProfileFactory().user)
+
+    url = reverse("workshops:proposal_create", args=[call.edition.slug])
+    assert csrf_client.post(url, PROPOSAL).status_code == 403
+    client.force_login(ProfileFactory().user)
+    assert client.post(reverse("workshops:proposals")).status_code == 405
+    assert not WorkshopProposal.objects.exists()
+
+
+def test_co_leaders_parse_refuses_a_long_text_unread():
+    with pytest.raises(ValidationError, match="at most 5 co-leaders"):
+        co_leaders_parse("\n" * (CO_LEADERS_TEXT_MAX + 1))
+    six = "\n".join(f"Leader {n} <leader{n}@police.uk>" for n in range(6))
+    with pytest.raises(ValidationError, match="at most 5 co-leaders"):
+        co_leaders_parse(six + "\nnot an address")
