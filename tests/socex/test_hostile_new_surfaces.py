@@ -974,3 +974,31 @@ def test_co_leaders_parse_refuses_a_long_text_unread():
     six = "\n".join(f"Leader {n} <leader{n}@police.uk>" for n in range(6))
     with pytest.raises(ValidationError, match="at most 5 co-leaders"):
         co_leaders_parse(six + "\nnot an address")
+
+
+@pytest.mark.parametrize("index", ["9" * 5000, "-1", "²", "1e9", "0x10", ""])
+def test_message_preview_of_a_forged_recipient_index_shows_the_first(
+    client, edition, organiser, index
+):
+    registration = _confirmed(edition, "sam.patel@police.uk")
+    profile = registration.user.profile
+    profile.first_name, profile.last_name = "Sam", "Patel"
+    profile.save()
+    message = message_services.message_create(
+        edition=edition,
+        audience="confirmed",
+        subject="Parking",
+        body="Dear {name}",
+        sender=organiser,
+    )
+    client.force_login(organiser)
+    client.raise_request_exception = False
+    url = reverse("admin:delegates_message_change", args=[message.pk])
+
+    response = client.get(url, {"preview": index})
+
+    assert response.status_code == 200
+    preview = re.search(
+        r'<pre id="message-preview-text">(.*?)</pre>', response.content.decode(), re.S
+    )
+    assert "Dear Sam Patel" in preview.group(1)
