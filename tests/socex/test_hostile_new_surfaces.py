@@ -1008,3 +1008,25 @@ def test_message_preview_of_a_forged_recipient_index_shows_the_first(
         r'<pre id="message-preview-text">(.*?)</pre>', response.content.decode(), re.S
     )
     assert "Dear Sam Patel" in preview.group(1)
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, HUGE, "²", "-1", "1\x00", "abc"])
+@pytest.mark.parametrize(
+    ("name", "parameter"),
+    [
+        ("admin:events_submission_changelist", "edition__id__exact"),
+        ("admin:delegates_registration_changelist", "edition__id__exact"),
+        ("admin:delegates_message_changelist", "edition__id__exact"),
+        ("admin:workshops_workshopproposal_changelist", "call__edition__id__exact"),
+        ("admin:delegates_substitution_changelist", "registration__edition__id__exact"),
+    ],
+)
+def test_admin_lists_filtered_by_a_forged_edition_are_not_a_server_error(
+    client, name, parameter, value
+):
+    client.force_login(StaffFactory())
+    client.raise_request_exception = False
+
+    response = client.get(reverse(name), {parameter: value})
+
+    assert response.status_code in (200, 302, 400)
