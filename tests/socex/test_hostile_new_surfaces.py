@@ -780,6 +780,7 @@ FORGED_IDS = {
     "thousands of digits": "9" * 5000,
     "not a number": "abc",
     "a NUL byte": "1%00",
+    "a superscript digit": "%C2%B2",
 }
 
 
