@@ -1031,3 +1031,79 @@ def test_admin_lists_filtered_by_a_forged_edition_are_not_a_server_error(
     response = client.get(reverse(name), {parameter: value})
 
     assert response.status_code in (200, 302, 400)
+
+
+def test_staff_pages_of_a_substitution_show_neither_the_token_nor_its_hash(
+    client, edition, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    with django_capture_on_commit_callbacks(execute=False):
+        delegate_services.substitution_nominate(
+            registration=registration,
+            email="alex.smith@police.uk",
+            pass_workshops=False,
+            actor=registration.user,
+        )
+    substitution = Substitution.objects.get()
+    row = OutboxEmail.objects.get(to="alex.smith@police.uk")
+    token = SUB_LINK.search(crypto.decrypt(row.body_text)).group(1)
+    client.force_login(StaffFactory())
+
+    pages = [
+        reverse("admin:delegates_substitution_change", args=[substitution.pk]),
+        reverse("admin:delegates_substitution_changelist"),
+        reverse("admin:delegates_registration_change", args=[registration.pk]),
+        reverse("admin:mail_outboxemail_change", args=[row.pk]),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert token not in body, url
+        assert substitution.token_hash not in body, url
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_substitution_link_accepted_twice_at_once_passes_the_place_once():
+    edition = EditionFactory(capacity=5)
+    TrustedDomainFactory(edition=edition, domain="police.uk")
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    delegate_services.substitution_nominate(
+        registration=registration,
+        email="alex.smith@police.uk",
+        pass_workshops=False,
+        actor=registration.user,
+    )
+    colleague = UserFactory(email="alex.smith@police.uk", verified=True)
+    ProfileFactory(user=colleague)
+    substitution = Substitution.objects.get()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def accept():
+        try:
+            barrier.wait()
+            delegate_services.substitution_accept(
+                substitution=Substitution.objects.select_related(
+                    "registration__edition"
+                ).get(pk=substitution.pk),
+                user=colleague,
+                consent_terms=True,
+            )
+            results.append("ok")
+        except ValidationError:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == ["ok", "refused"]
+    assert edition.registrations.filter(user=colleague).count() == 1
+    seats = edition.registrations.filter(status="confirmed").count()
+    assert seats == 1
