@@ -37,6 +37,10 @@ from delegates.models import Substitution
 from events.models import Submission
 from events.speaking import services
 from events.speaking.models import SubmissionInvitation
+from events.speaking.services.invitations import (
+    COPRESENTER_OPEN_MAX,
+    COPRESENTER_TOTAL_MAX,
+)
 from events.speaking.slides import SLIDES_MAX_PAGES, slides_clean
 from socex.mail import crypto
 from socex.mail.models import OutboxEmail
@@ -1107,3 +1111,49 @@ def test_one_substitution_link_accepted_twice_at_once_passes_the_place_once():
     assert edition.registrations.filter(user=colleague).count() == 1
     seats = edition.registrations.filter(status="confirmed").count()
     assert seats == 1
+
+
+# Co-presenter invitations: a speaker cannot make SOCEX email the world -------------
+
+
+def test_co_presenter_invitations_waiting_are_capped(client, edition):
+    item, user = _item(edition)
+    client.force_login(user)
+    url = reverse("speak:copresenter_invite", args=[item.pk])
+    for n in range(COPRESENTER_OPEN_MAX):
+        client.post(url, {"name": f"Co {n}", "email": f"co{n}@example.com"})
+    OutboxEmail.objects.all().delete()
+
+    response = client.post(
+        url, {"name": "Spam", "email": "victim@example.com"}, follow=True
+    )
+
+    assert "waiting for an answer" in response.content.decode()
+    assert not SubmissionInvitation.objects.filter(email="victim@example.com").exists()
+    assert not OutboxEmail.objects.exists()
+
+
+def test_co_presenter_invitations_ever_sent_are_capped(edition):
+    item, user = _item(edition)
+    for n in range(COPRESENTER_TOTAL_MAX):
+        invitation = services.invitation_create(
+            submission=item,
+            name=f"Co {n}",
+            email=f"co{n}@example.com",
+            invited_by=user,
+            is_copresenter=True,
+        )
+        services.invitation_revoke(invitation=invitation, actor=user)
+
+    with pytest.raises(ValidationError, match="the most it can"):
+        services.invitation_create(
+            submission=item,
+            name="One more",
+            email="more@example.com",
+            invited_by=user,
+            is_copresenter=True,
+        )
+    # The programme team's own invitations are not a speaker's and are not capped.
+    services.invitation_create(
+        submission=item, name="Invited by staff", email="staff-invite@example.com"
+    )
