@@ -42,6 +42,7 @@ from events.speaking.services.invitations import (
     COPRESENTER_TOTAL_MAX,
 )
 from events.speaking.slides import SLIDES_MAX_PAGES, slides_clean
+from socex.log_filters import RedactSecretsFilter
 from socex.mail import crypto
 from socex.mail.models import OutboxEmail
 from tests.events.speaking.conftest import DETAILS, token_sent_to
@@ -409,6 +410,21 @@ def test_invitation_secret_is_encrypted_in_the_outbox_and_absent_from_the_logs(
     invitation = SubmissionInvitation.objects.get(submission=submission)
     assert token not in invitation.token_hash
     services.invitation_claim(token=token, user=UserFactory())
+    assert token not in caplog.text
+
+
+def test_invitation_delivered_leaves_no_secret_in_the_outbox_or_the_logs(
+    client, edition, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.DEBUG)
+    with django_capture_on_commit_callbacks(execute=True):
+        _submission, token = _open_invitation(edition)
+    row = OutboxEmail.objects.get(to="invitee@example.com")
+
+    assert row.status == OutboxEmail.Status.SENT
+    assert token in mail.outbox[-1].body  # the person invited got the link
+    assert token not in row.body_text + row.body_html + row.subject
+    client.get(reverse("speak:invitation", args=[token]))
     assert token not in caplog.text
 
 
@@ -1157,3 +1173,57 @@ def test_co_presenter_invitations_ever_sent_are_capped(edition):
     services.invitation_create(
         submission=item, name="Invited by staff", email="staff-invite@example.com"
     )
+
+
+# Secrets of links in the logs ------------------------------------------------------
+
+
+@pytest.fixture
+def console_log():
+    """What the project's console handler writes, as text."""
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler)
+        and any(isinstance(f, RedactSecretsFilter) for f in h.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+def test_a_live_substitution_link_answered_400_is_logged_without_its_token(
+    client, edition, console_log, django_capture_on_commit_callbacks
+):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    token = _nominate(
+        registration, "alex.smith@police.uk", django_capture_on_commit_callbacks
+    )
+    colleague = UserFactory(email="alex.smith@police.uk", verified=True)
+    ProfileFactory(user=colleague)
+    client.force_login(colleague)
+
+    response = client.post(reverse("delegates:substitution", args=[token]), {})
+
+    assert response.status_code == 400
+    written = console_log.getvalue()
+    assert "Bad Request: /my/substitution/[redacted]/" in written
+    assert token not in written
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/speak/invitations/{t}/",
+        "/my/substitution/{t}/",
+        "/accounts/password/reset/key/{t}/",
+        "/accounts/confirm-email/{t}/",
+    ],
+)
+def test_secrets_of_links_are_redacted_from_every_log_line(console_log, path):
+    token = "Zx9_secret-token-of-43-characters-abcdefgh"
+    logging.getLogger("socex.anything").error("Gone: %s", path.format(t=token))
+
+    assert token not in console_log.getvalue()
+    assert "[redacted]" in console_log.getvalue()
