@@ -34,6 +34,7 @@ from delegates.messages import services as message_services
 from delegates.messages.digest import agenda_digests_send
 from delegates.messages.models import Message
 from delegates.models import Substitution
+from delegates.services.substitutions import DELEGATE_NOMINATIONS_MAX
 from events.models import Submission
 from events.speaking import services
 from events.speaking.models import SubmissionInvitation
@@ -1227,3 +1228,33 @@ def test_secrets_of_links_are_redacted_from_every_log_line(console_log, path):
 
     assert token not in console_log.getvalue()
     assert "[redacted]" in console_log.getvalue()
+
+
+def test_a_delegate_cannot_nominate_colleagues_without_end(edition):
+    registration = _confirmed(edition, "jo.bloggs@police.uk")
+    delegate = registration.user
+    for n in range(DELEGATE_NOMINATIONS_MAX):
+        substitution = delegate_services.substitution_nominate(
+            registration=registration,
+            email=f"colleague{n}@police.uk",
+            pass_workshops=False,
+            actor=delegate,
+        )
+        delegate_services.substitution_cancel(substitution=substitution, actor=delegate)
+    OutboxEmail.objects.all().delete()
+
+    with pytest.raises(ValidationError, match="ask the organisers"):
+        delegate_services.substitution_nominate(
+            registration=registration,
+            email="victim@example.com",
+            pass_workshops=False,
+            actor=delegate,
+        )
+    assert not OutboxEmail.objects.filter(to="victim@example.com").exists()
+    # The organisers can still pass the place on for them.
+    delegate_services.substitution_nominate(
+        registration=registration,
+        email="colleague@police.uk",
+        pass_workshops=False,
+        actor=StaffFactory(),
+    )
