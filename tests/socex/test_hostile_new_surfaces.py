@@ -57,8 +57,12 @@ from tests.factories.events import (
     SpeakerFactory,
     VenueFactory,
 )
-from tests.factories.workshops import WorkshopCallFactory, WorkshopRunFactory
-from workshops.models import WorkshopProposal
+from tests.factories.workshops import (
+    WorkshopCallFactory,
+    WorkshopProposalFactory,
+    WorkshopRunFactory,
+)
+from workshops.models import ProposalReview, WorkshopProposal
 from workshops.services.proposals import CO_LEADERS_TEXT_MAX, co_leaders_parse
 
 pytestmark = pytest.mark.django_db
@@ -1258,3 +1262,44 @@ def test_a_delegate_cannot_nominate_colleagues_without_end(edition):
         pass_workshops=False,
         actor=StaffFactory(),
     )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"score": "999"},
+        {"score": "0"},
+        {"score": "abc"},
+        {"score": "9" * 5000},
+        {"score": "3", "comment": "x" * 10_000},
+        {"score": "3", "comment": "nul\x00"},
+    ],
+    ids=["too high", "zero", "text", "digits", "long comment", "nul"],
+)
+def test_proposal_review_with_a_forged_score_saves_nothing(client, data):
+    proposal = WorkshopProposalFactory(call=WorkshopCallFactory())
+    client.force_login(StaffFactory())
+
+    response = client.post(
+        reverse("admin:workshops_workshopproposal_review", args=[proposal.pk]), data
+    )
+
+    assert response.status_code == 400
+    assert not ProposalReview.objects.exists()
+
+
+@pytest.mark.parametrize("forged", [HUGE, "abc", "9" * 5000])
+@pytest.mark.parametrize("action", ["accept_proposals", "decline_proposals"])
+def test_proposal_decisions_on_forged_ids_change_nothing(client, action, forged):
+    proposal = WorkshopProposalFactory(call=WorkshopCallFactory())
+    client.force_login(StaffFactory())
+    client.raise_request_exception = False
+
+    response = client.post(
+        reverse("admin:workshops_workshopproposal_changelist"),
+        {"action": action, "_selected_action": [forged]},
+    )
+
+    assert response.status_code in (200, 302, 400)
+    proposal.refresh_from_db()
+    assert proposal.status == WorkshopProposal.Status.SUBMITTED
