@@ -1303,3 +1303,28 @@ def test_proposal_decisions_on_forged_ids_change_nothing(client, action, forged)
     assert response.status_code in (200, 302, 400)
     proposal.refresh_from_db()
     assert proposal.status == WorkshopProposal.Status.SUBMITTED
+
+
+def test_html_in_a_co_presenter_invitation_is_escaped_in_html_and_plain_in_text(
+    client, edition, django_capture_on_commit_callbacks
+):
+    item, user = _item(edition)
+    hostile = '<a href="https://evil.example">Reset your password</a>'
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            submission=item,
+            name="<b>Eve</b>",
+            email="co@example.com",
+            message=hostile,
+            invited_by=user,
+            is_copresenter=True,
+        )
+    sent = mail.outbox[-1]
+    html = sent.alternatives[0][0]
+
+    assert hostile in sent.body
+    assert hostile not in html and "&lt;a href=" in html
+    assert "<b>Eve</b>" not in html
+    token = re.search(r"/speak/invitations/([-A-Za-z0-9_]+)/", sent.body).group(1)
+    page = client.get(reverse("speak:invitation", args=[token])).content.decode()
+    assert hostile not in page and "&lt;a href=" in page
