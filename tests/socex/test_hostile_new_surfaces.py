@@ -644,7 +644,12 @@ def test_slides_of_an_unrelated_user_are_not_found(client, edition, settings):
     client.force_login(UserFactory(is_staff=True))  # staff without view_submission
     assert client.get(url).status_code == 404
     client.force_login(user)
-    assert client.get(url).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 200
+    # Downloaded, never shown inline on the site's origin, and never sniffed.
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 # Messages to delegates: HTML, placeholders, subjects ----------------------------------
