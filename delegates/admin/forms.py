@@ -18,7 +18,13 @@ def error_text(error: ValidationError) -> str:
 
 def valid_pk(value) -> bool:
     text = str(value)
-    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_PK
+    # The length first: int() refuses a string of more than 4,300 digits.
+    return (
+        len(text) <= len(str(MAX_PK))
+        and text.isascii()
+        and text.isdigit()
+        and 0 < int(text) <= MAX_PK
+    )
 
 
 class PkChoiceField(forms.ModelChoiceField):

@@ -249,8 +249,9 @@ class MessageAdmin(ModelAdmin):
         )
         if message is not None:
             recipients = selectors.message_recipients(message=message)
-            index = request.GET.get("preview", "0")
-            index = int(index) if index.isascii() and index.isdigit() else 0
+            raw = request.GET.get("preview", "0")
+            # Short ASCII digits only: int() refuses a 5,000-digit string.
+            index = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
             index = index if index < len(recipients) else 0
             preview = None
             if recipients:

@@ -38,6 +38,9 @@ Category = Registration.Category
 SubStatus = Substitution.Status
 
 LINK_VALID_FOR = dt.timedelta(days=7)
+# Nominations a delegate may make for one place (each emails an address they
+# choose): enough for a few refusals, not a way to make SOCEX email anyone.
+DELEGATE_NOMINATIONS_MAX = 5
 SUBSTITUTED_EMAIL = "registration_substituted"
 INVITATION_EMAIL = "substitution_invitation"
 AWAITING_EMAIL = "substitution_awaiting"
@@ -177,10 +180,12 @@ def substitution_nominate(
     """Nominate the colleague at ``email`` to take ``registration``'s place.
 
     Refused unless the place is a confirmed delegate's, the event has not started,
-    the address is not the delegate's own nor registered for the edition, and no
-    other nomination is pending. Effects: the colleague is emailed a single-use
-    link (valid a week, never past the event's start; stored hashed, the email
-    encrypted in the outbox). Nothing else changes until the colleague accepts.
+    the address is not the delegate's own nor registered for the edition, no
+    other nomination is pending, and (the delegate nominating) fewer than
+    ``DELEGATE_NOMINATIONS_MAX`` were made before. Effects: the colleague is
+    emailed a single-use link (valid a week, never past the event's start; stored
+    hashed, the email encrypted in the outbox). Nothing else changes until the
+    colleague accepts.
     """
     email = _clean_email(email)
     registration = (
@@ -195,6 +200,19 @@ def substitution_nominate(
                 "A colleague is already nominated for this place: withdraw that "
                 "nomination first."
             )
+        )
+    by_delegate = actor.pk == registration.user_id
+    if (
+        by_delegate
+        and registration.substitutions.filter(nominated_by=actor).count()
+        >= DELEGATE_NOMINATIONS_MAX
+    ):
+        raise ValidationError(
+            _(
+                "You have nominated %(n)s colleagues for this place, the most you "
+                "can: ask the organisers to pass it on for you."
+            )
+            % {"n": DELEGATE_NOMINATIONS_MAX}
         )
     token = secrets.token_urlsafe(32)
     start = timezone.make_aware(

@@ -304,9 +304,11 @@ class SubmissionAdmin(ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         edition_id = request.GET.get("edition__id__exact", "")
+        # ASCII digits that fit a primary key: "²" is a digit and int() refuses
+        # thousands of them.
         edition = (
             Edition.objects.filter(pk=int(edition_id)).first()
-            if edition_id.isdigit()
+            if edition_id.isascii() and edition_id.isdigit() and len(edition_id) < 19
             else None
         )
         extra_context = {

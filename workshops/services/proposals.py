@@ -23,12 +23,20 @@ from ..models import ProposalReview, Workshop, WorkshopCall, WorkshopProposal
 REVIEW = "workshops.review_proposal"
 DECIDE = "workshops.decide_proposal"
 MAX_CO_LEADERS = 5
+# What MAX_CO_LEADERS lines of "Name <email>" can take (a 150-character name, an
+# address of 254), with room for blank lines: a longer text is refused unread.
+CO_LEADERS_TEXT_MAX = MAX_CO_LEADERS * 420
 EDITABLE_FIELDS = ("title", "summary", "audience", "format", "co_leaders")
 
 
 def co_leaders_parse(text: str) -> list[dict]:
     """Co-leaders typed one a line as ``Name <email>`` or ``Name, email``, as the
     list the proposal stores; a ``ValidationError`` says which line is wrong."""
+    too_many = ValidationError(
+        _("Name at most %(n)s co-leaders.") % {"n": MAX_CO_LEADERS}
+    )
+    if len(text) > CO_LEADERS_TEXT_MAX:
+        raise too_many
     leaders, seen = [], set()
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -58,10 +66,8 @@ def co_leaders_parse(text: str) -> list[dict]:
             continue
         seen.add(email.lower())
         leaders.append({"name": name, "email": email})
-    if len(leaders) > MAX_CO_LEADERS:
-        raise ValidationError(
-            _("Name at most %(n)s co-leaders.") % {"n": MAX_CO_LEADERS}
-        )
+        if len(leaders) > MAX_CO_LEADERS:
+            raise too_many
     return leaders
 
 

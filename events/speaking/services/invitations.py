@@ -28,6 +28,36 @@ from .common import (
     token_hash,
 )
 
+# A speaker's invitations send SOCEX's email, with their words, to any address: a
+# handful at a time and a few dozen per item are what a panel needs, and no more.
+COPRESENTER_OPEN_MAX = 5
+COPRESENTER_TOTAL_MAX = 20
+
+
+def _copresenter_invitations_validate(submission: Submission) -> None:
+    sent = SubmissionInvitation.objects.filter(
+        submission=submission, is_copresenter=True
+    )
+    open_now = sent.filter(
+        used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    if open_now.count() >= COPRESENTER_OPEN_MAX:
+        raise ValidationError(
+            _(
+                "%(n)s invitations to this item are waiting for an answer: wait "
+                "until one is used or expires, or ask the programme team."
+            )
+            % {"n": COPRESENTER_OPEN_MAX}
+        )
+    if sent.count() >= COPRESENTER_TOTAL_MAX:
+        raise ValidationError(
+            _(
+                "This item has sent %(n)s co-presenter invitations, the most it "
+                "can: ask the programme team to invite anyone else."
+            )
+            % {"n": COPRESENTER_TOTAL_MAX}
+        )
+
 
 def _send_invitation(invitation: SubmissionInvitation, token: str) -> None:
     link = settings.SITE_URL + reverse("speak:invitation", kwargs={"token": token})
@@ -59,7 +89,9 @@ def invitation_create(
 ) -> SubmissionInvitation:
     """Invite a person to speak on an item: a single-use link, valid for
     ``SPEAKER_INVITATION_DAYS``, emailed through the outbox as a secret email.
-    A co-presenter invitation (by a speaker) needs the co-presenters open."""
+    A co-presenter invitation (by a speaker) needs the co-presenters open, fewer
+    than ``COPRESENTER_OPEN_MAX`` waiting and ``COPRESENTER_TOTAL_MAX`` ever sent
+    for the item (the email carries the speaker's words to any address)."""
     submission = _locked(submission.pk)
     if submission.state == State.WITHDRAWN:
         raise ValidationError(
@@ -72,6 +104,8 @@ def invitation_create(
                 "programme team if someone else should join you."
             )
         )
+    if is_copresenter:
+        _copresenter_invitations_validate(submission)
     token, hashed = _new_token()
     invitation = SubmissionInvitation(
         submission=submission,
