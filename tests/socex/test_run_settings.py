@@ -33,7 +33,9 @@ def _clean_environ(**environ) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("SITE_URL", "HOST", "PORT", "MAKEFLAGS")
+        # Under ``make test`` the nested make would inherit MAKELEVEL and print
+        # "make[1]: Entering directory" lines around its commands.
+        if key not in ("SITE_URL", "HOST", "PORT", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
     }
     return {**env, **environ}
 
@@ -62,7 +64,7 @@ def test_site_url_follows_port_unless_set():
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_run_serves_on_the_port_and_host_asked():
     result = subprocess.run(
-        ["make", "-n", "run", "PORT=8123", "HOST=0.0.0.0"],
+        ["make", "--no-print-directory", "-n", "run", "PORT=8123", "HOST=0.0.0.0"],
         cwd=ROOT,
         env=_clean_environ(),
         capture_output=True,
@@ -80,7 +82,7 @@ def test_make_run_serves_on_the_port_and_host_asked():
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_run_defaults_to_port_8000():
     result = subprocess.run(
-        ["make", "-n", "run"],
+        ["make", "--no-print-directory", "-n", "run"],
         cwd=ROOT,
         env=_clean_environ(),
         capture_output=True,
