@@ -24,12 +24,16 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
 
 
+# Addresses meaning "every interface": compared against HOST, never bound here.
+ALL_INTERFACES = ("0.0.0.0", "::", "[::]")  # nosec B104  a comparison, not a bind
+
+
 def default_site_url(*, host: str = "", port: str = "") -> str:
     """Where emails link when ``SITE_URL`` is unset: the address ``make run`` serves
     (its ``HOST`` and ``PORT``), so a site run on another port links there. A server
     listening on every interface is reached locally at 127.0.0.1."""
     host = host.strip() or "127.0.0.1"
-    if host in ("0.0.0.0", "::", "[::]"):
+    if host in ALL_INTERFACES:
         host = "127.0.0.1"
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"  # an IPv6 address
@@ -41,7 +45,7 @@ RUN_HOST = env("HOST", default="")
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS",
     default=["localhost", "127.0.0.1", "[::1]"]
-    + ([RUN_HOST] if RUN_HOST and RUN_HOST not in ("0.0.0.0", "::") else []),
+    + ([RUN_HOST] if RUN_HOST and RUN_HOST not in ALL_INTERFACES else []),
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env(
