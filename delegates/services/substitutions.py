@@ -12,8 +12,6 @@ waiting list.
 """
 
 import datetime as dt
-import hashlib
-import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
 from socex.mail.services import email_queue
+from socex.tokens import link_token_hash, link_token_new
 
 from .. import selectors, signals
 from ..models import Registration, Substitution, User
@@ -47,10 +46,6 @@ AWAITING_EMAIL = "substitution_awaiting"
 DECLINED_EMAIL = "substitution_declined"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def substitution_for_token(*, token: str) -> Substitution | None:
     """The substitution a link's token names, or None (only the hash is stored)."""
     return (
@@ -59,7 +54,7 @@ def substitution_for_token(*, token: str) -> Substitution | None:
             "registration__edition__venue",
             "registration__user__profile",
         )
-        .filter(token_hash=token_hash(token))
+        .filter(token_hash=link_token_hash(token))
         .first()
     )
 
@@ -214,7 +209,7 @@ def substitution_nominate(
             )
             % {"n": DELEGATE_NOMINATIONS_MAX}
         )
-    token = secrets.token_urlsafe(32)
+    token, hashed = link_token_new()
     start = timezone.make_aware(
         dt.datetime.combine(registration.edition.start_date, dt.time.min)
     )
@@ -222,7 +217,7 @@ def substitution_nominate(
         registration=registration,
         email=email,
         pass_workshops=pass_workshops,
-        token_hash=token_hash(token),
+        token_hash=hashed,
         expires_at=min(timezone.now() + LINK_VALID_FOR, start),
         nominated_by=actor,
     )

@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Speaker
+from socex.tokens import link_token_hash
 
 from .models import (
     VERSIONED_FIELDS,
     Submission,
     SubmissionEvent,
+    SubmissionInvitation,
     SubmissionSpeaker,
     SubmissionVersion,
 )
@@ -194,4 +196,13 @@ def arrival_rows(*, edition) -> list[SubmissionSpeaker]:
         .exclude(submission__state=Submission.State.WITHDRAWN)
         .select_related("speaker", "submission")
         .order_by("arrival_date", "speaker__display_name", "id")
+    )
+
+
+def invitation_for_token(*, token: str) -> SubmissionInvitation | None:
+    """The invitation a link's token names, or None (only the hash is stored)."""
+    return (
+        SubmissionInvitation.objects.select_related("submission__edition")
+        .filter(token_hash=link_token_hash(token))
+        .first()
     )

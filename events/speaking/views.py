@@ -232,11 +232,7 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 def invitation(request, token: str):
     """The link in the invitation email: sign in or up, then accept."""
-    found = (
-        SubmissionInvitation.objects.select_related("submission__edition")
-        .filter(token_hash=services.token_hash(token))
-        .first()
-    )
+    found = selectors.invitation_for_token(token=token)
     refusal = services.invitation_refusal(found)
     if refusal:
         return render(

@@ -19,8 +19,8 @@ from delegates.models import (
     Substitution,
 )
 from delegates.privacy import services as privacy_services
-from delegates.services import substitutions
 from socex.mail.models import OutboxEmail
+from socex.tokens import link_token_hash
 from tests.factories.accounts import StaffFactory
 from tests.factories.workshops import workshop_grid
 from workshops import services as workshop_services
@@ -62,7 +62,7 @@ def test_nomination_emails_a_hashed_single_use_link(
         delegate, "sam.patel@police.uk", capture=django_capture_on_commit_callbacks
     )
     assert substitution.status == Substitution.Status.NOMINATED
-    assert substitution.token_hash == substitutions.token_hash(token)
+    assert substitution.token_hash == link_token_hash(token)
     assert token not in substitution.token_hash
     row = OutboxEmail.objects.get(template="substitution_invitation")
     assert row.secret is True

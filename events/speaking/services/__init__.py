@@ -8,7 +8,7 @@ resubmitted -> accepted; accepted -> confirmed; any -> withdrawn. After acceptan
 the details are locked until an organiser reopens them or asks for a change.
 """
 
-from .common import PROFILE_FIELDS, REQUIRED_FOR_SUBMIT, REVIEWABLE, token_hash
+from .common import PROFILE_FIELDS, REQUIRED_FOR_SUBMIT, REVIEWABLE
 from .invitations import (
     invitation_claim,
     invitation_create,
@@ -56,5 +56,4 @@ __all__ = [
     "submission_slides_upload",
     "submission_submit",
     "submission_withdraw",
-    "token_hash",
 ]

@@ -1,8 +1,5 @@
 """Helpers shared by the speaker workflow's services."""
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -25,15 +22,6 @@ PROFILE_FIELDS = (
     "bio",
     "may_be_named",
 )
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, token_hash(token)
 
 
 def _log(submission, action, actor=None, comment: str = "") -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Speaker
 from socex.mail.services import email_queue
+from socex.tokens import link_token_hash, link_token_new
 
 from ..models import (
     TITLE_MAX,
@@ -24,8 +25,6 @@ from .common import (
     State,
     _locked,
     _log,
-    _new_token,
-    token_hash,
 )
 
 # A speaker's invitations send SOCEX's email, with their words, to any address: a
@@ -106,7 +105,7 @@ def invitation_create(
         )
     if is_copresenter:
         _copresenter_invitations_validate(submission)
-    token, hashed = _new_token()
+    token, hashed = link_token_new()
     invitation = SubmissionInvitation(
         submission=submission,
         name=name.strip(),
@@ -130,7 +129,7 @@ def invitation_resend(*, invitation: SubmissionInvitation, actor=None):
     invitation = SubmissionInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at:
         raise ValidationError(_("This invitation was already used: nothing to resend."))
-    token, invitation.token_hash = _new_token()
+    token, invitation.token_hash = link_token_new()
     invitation.expires_at = invitation_default_expiry()
     invitation.revoked_at = None
     invitation.save(update_fields=["token_hash", "expires_at", "revoked_at"])
@@ -206,7 +205,7 @@ def invitation_claim(*, token: str, user) -> Submission:
     the organisers gave) joins the item, which becomes a draft. Single use."""
     invitation = (
         SubmissionInvitation.objects.select_for_update()
-        .filter(token_hash=token_hash(token))
+        .filter(token_hash=link_token_hash(token))
         .first()
     )
     refusal = invitation_refusal(invitation)
