@@ -135,3 +135,28 @@ def test_vetting_cannot_nominate_for_a_delegate(client, delegate):
     )
     assert response.status_code in (200, 302)
     assert Substitution.objects.count() == 0
+
+
+@pytest.mark.parametrize("places", [1, 8])
+def test_substitutions_list_query_count_is_fixed(
+    client, edition, make_delegate, places, django_assert_max_num_queries
+):
+    edition.capacity = 10
+    edition.save()
+    for n in range(places):
+        registration = services.registration_create(
+            edition=edition, user=make_delegate(f"d{n}@police.uk"), consent_terms=True
+        )
+        services.substitution_nominate(
+            registration=registration,
+            email=f"colleague{n}@police.uk",
+            pass_workshops=False,
+            actor=registration.user,
+        )
+    client.force_login(_staff("Vetting"))
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:delegates_substitution_changelist"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("@police.uk") >= places

@@ -481,3 +481,20 @@ def test_call_admin_refuses_a_call_closing_before_it_opens(client):
     assert response.status_code == 200
     assert "The call must close after it opens." in response.content.decode()
     assert not WorkshopCall.objects.exists()
+
+
+@pytest.mark.parametrize("proposals", [1, 12])
+@pytest.mark.parametrize("role", ["Reviewer", "Organiser"])
+def test_proposals_list_query_count_is_fixed(
+    client, call, proposals, role, django_assert_max_num_queries
+):
+    reviewer = staff_in("Reviewer")
+    for proposal in WorkshopProposalFactory.create_batch(proposals, call=call):
+        ProposalReview.objects.create(proposal=proposal, reviewer=reviewer, score=4)
+    client.force_login(reviewer if role == "Reviewer" else staff_in(role))
+
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("admin:workshops_workshopproposal_changelist"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("following the money") >= proposals
