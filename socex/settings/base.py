@@ -470,5 +470,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports each parsing step at INFO (the badge stylesheets are
+        # parsed when socex.pdf loads): noise on every manage.py command.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
