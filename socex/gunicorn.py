@@ -6,6 +6,11 @@ compiled templates of the hot pages, a request to each through the WSGI app), so
 worker starts with what the first requests would otherwise pay for; each worker then
 opens its own database connection. Command-line options override these.
 
+Access and error lines go through ``SecretsRedactingLogger``: the secret of an emailed
+link (a speaker invitation, a substitution, a password reset) is replaced before the
+line is written, in the request line, the path and the referer alike, as
+``socex.log_filters`` does for Django's own log.
+
 Environment: ``GUNICORN_BIND`` (0.0.0.0:8000), ``GUNICORN_WORKERS`` (3),
 ``GUNICORN_THREADS`` (1: sync workers; more: gthread), ``GUNICORN_TIMEOUT`` (30).
 """
@@ -18,6 +23,10 @@ import logging
 import os
 import time
 
+from gunicorn.glogging import Logger as GunicornLogger
+
+from socex.log_filters import RedactSecretsFilter
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -25,6 +34,19 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+
+
+class SecretsRedactingLogger(GunicornLogger):
+    """gunicorn's logger, with the secrets of emailed links kept out of its lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            if not any(isinstance(f, RedactSecretsFilter) for f in log.filters):
+                log.addFilter(RedactSecretsFilter())
+
+
+logger_class = SecretsRedactingLogger
 
 logger = logging.getLogger("socex.gunicorn")
 

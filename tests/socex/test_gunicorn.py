@@ -49,3 +49,42 @@ def test_compose_dockerfile_and_benchmarks_use_the_gunicorn_config():
     launcher = (ROOT / "benchmarks/gunicorn_server.py").read_text()
     assert '"python:socex.gunicorn"' in launcher
     assert ".venv" not in launcher
+
+
+def test_access_and_error_lines_keep_emailed_links_secrets_out(tmp_path):
+    """An invitation link's token never reaches gunicorn's access or error log: not in
+    the request line, the path, nor the referer of the page it led to."""
+    import datetime
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    access, errors = tmp_path / "access.log", tmp_path / "error.log"
+    cfg = Config()
+    cfg.set("accesslog", str(access))
+    cfg.set("errorlog", str(errors))
+    log = gunicorn.SecretsRedactingLogger(cfg)
+    secret = "Zq81-secret-token_value"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/speak/invitations/{secret}/?next=/",
+        "PATH_INFO": f"/speak/invitations/{secret}/",
+        "QUERY_STRING": "next=/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"https://socex.example/my/substitution/{secret}/",
+    }
+    response = SimpleNamespace(status="200 OK", sent=12, headers=[])
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+
+    log.access(response, request, environ, datetime.timedelta(milliseconds=5))
+    log.error("Error handling request %s", f"/accounts/password/reset/key/{secret}/")
+    for handler in log.access_log.handlers + log.error_log.handlers:
+        handler.flush()
+
+    written = access.read_text() + errors.read_text()
+    assert "/speak/invitations/[redacted]/" in written
+    assert "/my/substitution/[redacted]/" in written
+    assert "/accounts/password/reset/key/[redacted]/" in written
+    assert secret not in written
+    assert gunicorn.logger_class is gunicorn.SecretsRedactingLogger
