@@ -295,5 +295,5 @@ class PartnerAdmin(ModelAdmin):
     search_fields = ["name"]
 
 
-# The speaker workflow's admin registers its models (events/speaking/admin.py).
+# The speaker workflow's admin registers its models (events/speaking/admin/).
 from events.speaking import admin as speaking_admin  # noqa: E402, F401

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,18 +21,14 @@ from django.views.decorators.http import require_POST
 
 from events.models import Edition
 from socex.admin_base import ModelAdmin, TabularInline
-from socex.exports import csv_response
-from socex.pdf import render_pdf
 
-from . import selectors, services, signals
-from .forms import OrganiserInviteForm, ReviewCommentForm
-from .models import (
-    SpeakerDeadline,
-    SpeakerReminder,
+from .. import selectors, services
+from ..forms import OrganiserInviteForm, ReviewCommentForm
+from ..models import (
     Submission,
-    SubmissionInvitation,
     SubmissionSpeaker,
 )
+from .exports import SpeakerExportsMixin
 
 
 def _error_text(error: ValidationError) -> str:
@@ -66,7 +62,7 @@ class SubmissionAdminForm(forms.ModelForm):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ModelAdmin):
+class SubmissionAdmin(SpeakerExportsMixin, ModelAdmin):
     form = SubmissionAdminForm
     list_display = [
         "item",
@@ -430,203 +426,3 @@ class SubmissionAdmin(ModelAdmin):
             context,
             status=400 if form.errors else 200,
         )
-
-    def _edition(self, request, edition_id) -> Edition:
-        if not (
-            self.has_view_permission(request) and self.has_export_permission(request)
-        ):
-            raise PermissionDenied
-        return get_object_or_404(Edition, pk=edition_id)
-
-    @staticmethod
-    def _av_cells(submission: Submission) -> list:
-        version = submission.accepted_version
-        session = submission.session
-        return [
-            session.starts_at.strftime("%Y-%m-%d %H:%M") if session else "",
-            session.room.name if session and session.room else "",
-            version.title if version else submission.working_title,
-            submission.get_kind_display(),
-            ", ".join(
-                link.speaker.display_name for link in submission.speaker_links.all()
-            ),
-            _("yes") if version and version.needs_projector else _("no"),
-            version.microphones if version else "",
-            _("yes") if version and version.needs_internet else _("no"),
-            version.av_notes if version else "",
-            version.accessibility_notes if version else "",
-            _("yes") if version and version.consent_recording else _("no"),
-        ]
-
-    AV_HEADER = [
-        "Starts",
-        "Room",
-        "Title",
-        "Kind",
-        "Speakers",
-        "Projector",
-        "Microphones",
-        "Internet",
-        "Other AV needs",
-        "Accessibility",
-        "Recording agreed",
-    ]
-
-    @staticmethod
-    def _exported(request, *, export: str, edition: Edition, rows: int) -> None:
-        """Speakers' personal data leaves the site: the delegates app audits it."""
-        signals.speaker_data_exported.send(
-            sender=Submission,
-            request=request,
-            export=export,
-            edition=edition,
-            rows=rows,
-        )
-
-    def av_csv_view(self, request, edition_id):
-        edition = self._edition(request, edition_id)
-        rows = [self._av_cells(s) for s in selectors.av_rows(edition=edition)]
-        self._exported(
-            request, export=signals.EXPORT_AV_CSV, edition=edition, rows=len(rows)
-        )
-        return csv_response(
-            filename=f"{edition.slug}-av.csv", header=self.AV_HEADER, rows=rows
-        )
-
-    def av_pdf_view(self, request, edition_id):
-        edition = self._edition(request, edition_id)
-        rows = [self._av_cells(s) for s in selectors.av_rows(edition=edition)]
-        pdf = render_pdf(
-            template="speak/av_needs_pdf.html",
-            context={
-                "edition": edition,
-                "header": self.AV_HEADER,
-                "rows": rows,
-                "printed_at": timezone.now(),
-            },
-        )
-        self._exported(
-            request, export=signals.EXPORT_AV_PDF, edition=edition, rows=len(rows)
-        )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{edition.slug}-av.pdf"'
-        )
-        return response
-
-    def arrivals_csv_view(self, request, edition_id):
-        edition = self._edition(request, edition_id)
-        rows = [
-            [
-                link.speaker.display_name,
-                str(link.submission),
-                link.arrival_date.isoformat() if link.arrival_date else "",
-                link.dietary_needs,
-                link.access_needs,
-            ]
-            for link in selectors.arrival_rows(edition=edition)
-        ]
-        self._exported(
-            request, export=signals.EXPORT_ARRIVALS_CSV, edition=edition, rows=len(rows)
-        )
-        return csv_response(
-            filename=f"{edition.slug}-speaker-arrivals.csv",
-            header=["Speaker", "Item", "Arrival day", "Dietary needs", "Access needs"],
-            rows=rows,
-        )
-
-
-@admin.register(SubmissionInvitation)
-class SubmissionInvitationAdmin(ModelAdmin):
-    """Invitations (the link's secret is stored hashed and never shown). New ones are
-    sent from a speaker item's "Invite a speaker" page."""
-
-    list_display = [
-        "name",
-        "email",
-        "submission",
-        "status_text",
-        "is_copresenter",
-        "expires_at",
-        "created_at",
-    ]
-    list_filter = ["submission__edition", "is_copresenter"]
-    list_select_related = ["submission"]
-    search_fields = ["name", "email", "submission__working_title"]
-    fields = [
-        "submission",
-        "name",
-        "email",
-        "message",
-        "is_copresenter",
-        "expires_at",
-        "invited_by",
-        "used_at",
-        "used_by",
-        "revoked_at",
-    ]
-    readonly_fields = fields
-    actions = ["resend", "revoke"]
-
-    @admin.display(description=_("status"))
-    def status_text(self, obj):
-        return SubmissionInvitation.Status(obj.status).label
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description=_("Resend with a new link"), permissions=["change"])
-    def resend(self, request, queryset):
-        self._each(
-            request, queryset, services.invitation_resend, _("%(count)d resent.")
-        )
-
-    @admin.action(description=_("Revoke the link"), permissions=["change"])
-    def revoke(self, request, queryset):
-        self._each(
-            request, queryset, services.invitation_revoke, _("%(count)d revoked.")
-        )
-
-    def _each(self, request, queryset, service, done):
-        count = 0
-        for invitation in queryset.order_by("pk"):
-            try:
-                service(invitation=invitation, actor=request.user)
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{invitation}: {_error_text(error)}", messages.ERROR
-                )
-            else:
-                count += 1
-        if count:
-            self.message_user(request, done % {"count": count}, messages.SUCCESS)
-
-
-@admin.register(SpeakerDeadline)
-class SpeakerDeadlineAdmin(ModelAdmin):
-    list_display = ["edition", "due_on", "overdue_link"]
-    autocomplete_fields = ["edition"]
-    list_select_related = ["edition"]
-
-    @admin.display(description=_("overdue items"))
-    def overdue_link(self, obj):
-        url = reverse("admin:events_submission_changelist")
-        return format_html(
-            '<a href="{}?edition__id__exact={}&amp;overdue=yes">{}</a>',
-            url,
-            obj.edition_id,
-            _("List"),
-        )
-
-
-@admin.register(SpeakerReminder)
-class SpeakerReminderAdmin(ModelAdmin):
-    list_display = ["speaker", "edition", "deadline", "days_before", "sent_at"]
-    list_filter = ["edition"]
-    list_select_related = ["speaker", "edition"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
