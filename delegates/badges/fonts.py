@@ -393,6 +393,13 @@ class Chain:
     def primary(self) -> Face:
         return self.faces[0]
 
+    @cached_property
+    def primary_chars(self) -> frozenset[str]:
+        """What the first font draws alone, unshaped (joiners need shaping)."""
+        if self.primary.shaped:
+            return frozenset()
+        return frozenset(map(chr, self.primary.cmap)) - {"\u200c", "\u200d"}
+
     def face_for(self, char: str) -> "Face | None":
         try:
             return self._for_char[char]

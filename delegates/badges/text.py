@@ -215,6 +215,9 @@ def _run_width(text: str, style: Style, face: fonts.Face, rtl: bool) -> float:
 
 def _runs(text: str, style: Style, levels: list[int] | None = None) -> list[Run]:
     """``text`` (one style) cut where its face or bidi level changes."""
+    chain = style.fonts
+    if levels is None and set(text) <= chain.primary_chars:
+        return [Run(text, style, chain.primary, 0)]  # most text: one font, LTR
     runs: list[Run] = []
     for i, (char, face) in enumerate(zip(text, _faces(text, style), strict=True)):
         if face is None:
