@@ -228,21 +228,22 @@ class Cell:
         return end - self.oy, truncated
 
 
-def _name_size(name: str, start: int, sizes, width: float, lines: int) -> float:
-    """The largest size from ``sizes[start:]`` at which ``name`` takes at most
-    ``lines`` lines without breaking a word; failing that, the largest at which
-    it takes them with words broken; failing that the smallest, cut with an
-    ellipsis."""
+def _name_size(name: str, sizes, width: float, lines) -> tuple[float, int]:
+    """The largest of ``sizes`` at which ``name`` takes at most ``lines(size)``
+    lines without breaking a word; failing that, the largest at which it takes
+    them with words broken; failing that the smallest, cut with an ellipsis.
+    Returns the size and its number of lines."""
     fits = []
-    for size in sizes[start:]:
+    for size in sizes:
         _lines, truncated, broken = _wrap(
-            ((name, t.Style(size, bold=True)),), width, lines
+            ((name, t.Style(size, bold=True)),), width, lines(size)
         )
         if not truncated and not broken:
-            return size
+            return size, lines(size)
         if not truncated:
             fits.append(size)
-    return fits[0] if fits else sizes[-1]
+    size = fits[0] if fits else sizes[-1]
+    return size, lines(size)
 
 
 def draw_front(cell: Cell, content: dict) -> None:
@@ -259,12 +260,9 @@ def draw_front(cell: Cell, content: dict) -> None:
     cell.paragraph([(where, info)], g.pad, top, inner, g.info_size * 1.2, 1)
 
     who = g.who
-    size = _name_size(
-        content["name"],
-        min(int(content.get("name_class") or 0), len(NAME_SIZES) - 1),
-        NAME_SIZES,
-        who.width,
-        NAME_LINES,
+    start = min(int(content.get("name_class") or 0), len(NAME_SIZES) - 1)
+    size, _lines = _name_size(
+        content["name"], NAME_SIZES[start:], who.width, lambda size: NAME_LINES
     )
     name = t.Style(size, bold=True)
     top, _ = cell.paragraph(
@@ -327,14 +325,18 @@ def draw_back(cell: Cell, content: dict) -> None:
     inner = g.width - 2 * g.pad
     cell.rect(0, 0, g.width, g.bar, NAVY)
     sizes = tuple(s * g.back_name_scale for s in BACK_NAME_SIZES)
-    size = _name_size(content["name"], 0, sizes, inner, 2)
+    # Two lines where the bar has room for them (on a card, only when smaller).
+    room = g.bar - g.back_name_top - 0.1 * g.back_name_top
+    size, lines = _name_size(
+        content["name"], sizes, inner, lambda size: min(2, int(room // (size * 1.2)))
+    )
     cell.paragraph(
         [(content["name"], t.Style(size, bold=True, color=WHITE))],
         g.pad,
         g.back_name_top,
         inner,
         size * 1.2,
-        2,
+        lines,
     )
 
     box = g.workshops

@@ -186,7 +186,7 @@ def test_long_fields_stay_inside_their_boxes(size):
     badge = content(
         size=size,
         name="Wolfeschlegelsteinhausenbergerdorffvoralternwaren "
-        "Bartholomew-Featherstonehaugh Cholmondeley-Marjoribanks",
+        "Bartholomew-Featherstonehaugh Cholmondeley-Marjoribanks Maximilian",
         rank="Detective Chief Superintendent " * 4,
         organisation="North West Regional Organised Crime Unit " * 12,
         series="Serious and Organised Crime Exchange " * 3,
@@ -213,6 +213,13 @@ def test_long_fields_stay_inside_their_boxes(size):
     # The workshops end before the band at the bottom.
     lowest = min(y for page, _x, y, _run in runs(pages) if page is pages[1])
     assert lowest > geometry.band
+    # White text (the bars' and the band's) stays on its bar or band.
+    for page, _x, y, run in runs(pages):
+        if run.style.color == drawing.WHITE:
+            below, above = y - 0.25 * run.style.size, y + 0.75 * run.style.size
+            on_bar = below >= page.height - geometry.bar
+            on_band = above <= geometry.band
+            assert on_bar or on_band, run.text
 
 
 def test_five_hundred_character_organisation_ends_in_an_ellipsis_above_the_qr():
@@ -269,3 +276,24 @@ def test_no_installed_family_is_a_clear_error():
 
     with pytest.raises(fonts.FontsMissing, match="No Such Sans"):
         chain.primary  # noqa: B018
+
+
+@pytest.mark.parametrize("size", ["a6", "card"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Bartholomew Maximilian Featherstonehaugh-Cholmondeley",
+        "Wolfeschlegelsteinhausenbergerdorff Bartholomew-Featherstonehaugh",
+        "王秀英 Ναταλία Σμιρνόβα محمد بن عبد الله",
+    ],
+)
+def test_the_back_name_stays_on_its_bar(size, name):
+    geometry = drawing.CARD if size == "card" else drawing.A6
+
+    pages = drawing.pages_single([content(size=size, name=name)])
+
+    on_back = [(y, run) for page, _x, y, run in runs(pages) if page is pages[1]]
+    names = [(y, run) for y, run in on_back if run.style.color == drawing.WHITE]
+    assert names
+    for y, run in names:
+        assert y - 0.25 * run.style.size >= geometry.height - geometry.bar, run.text
