@@ -358,7 +358,7 @@ def draw_back(cell: Cell, content: dict) -> None:
             break
         when = " ".join(filter(None, [line.get("day"), line.get("time")]))
         where = " · ".join(filter(None, [when, line.get("room")]))
-        top, truncated = cell.paragraph(
+        top, _truncated = cell.paragraph(
             [(where, bold), (line.get("title") or "", plain)],
             box.x,
             top,

@@ -34,7 +34,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 
 logger = logging.getLogger(__name__)
-# fontTools logs each step of a subset at INFO.
+# fontTools logs each step of a subset at INFO (LOGGING says so too, for
+# processes configured without it).
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 INSTALL_HINT = (
@@ -126,7 +127,7 @@ def installed() -> dict[str, tuple[str, int]]:
             if key not in best or distance < best[key][0]:
                 best[key] = (distance, path, index_n)
     found = {key: (path, index) for key, (_d, path, index) in best.items()}
-    for key, value in getattr(settings, "BADGE_FONTS", {}).items():
+    for key, value in settings.BADGE_FONTS.items():
         path, _sep, index = str(value).partition("#")
         found[key] = (path, int(index or 0))
     return found
@@ -382,6 +383,8 @@ class Chain:
             if key in found:
                 path, index = found[key]
                 faces.append(_face(key, path, index, family))
+            else:
+                logger.info("Badge font %s not installed: its script falls back", key)
         if not faces:
             wanted = ", ".join(_key(f.name, self.bold) for f in self.families[:2])
             raise FontsMissing(

@@ -126,13 +126,11 @@ def _levels(text: str) -> list[int] | None:
     levels = []
     for i, level in enumerate(strong):
         if level is None:
-            before = next((s for s in reversed(strong[:i]) if s is not None), base)
-            after = next((s for s in strong[i + 1 :] if s is not None), base)
-            direction = lambda s: 1 if s else 0  # noqa: E731  numbers count as R
-            if direction(before) == direction(after):
-                level = 1 if direction(before) else 0
-            else:
-                level = base
+            # Numbers (level 2) count as right to left around a neutral.
+            earlier = (s for s in reversed(strong[:i]) if s is not None)
+            later = (s for s in strong[i + 1 :] if s is not None)
+            before, after = bool(next(earlier, base)), bool(next(later, base))
+            level = int(before) if before == after else base
         if base == 1 and level == 0:
             level = 2
         levels.append(level)
