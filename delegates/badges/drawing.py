@@ -302,8 +302,7 @@ def draw_front(cell: Cell, content: dict) -> None:
         "right" if g.token_right else "left",
     )
 
-    colour = BAND_COLOURS.get(content.get("category"), BAND_COLOURS["delegate"])
-    cell.rect(0, g.height - g.band, g.width, g.band, colour)
+    cell.rect(0, g.height - g.band, g.width, g.band, colour_of(content))
     label = _one_line_fitting(
         str(content.get("category_label") or "").upper(),
         t.Style(g.band_size, bold=True, color=WHITE, char_space=1),
