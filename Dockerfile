@@ -5,12 +5,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=socex.settings.production
 
-# WeasyPrint's system libraries (Pango, HarfBuzz with its subset library) and fonts that
-# cover names in any script on the badges.
+# WeasyPrint's system libraries (Pango, HarfBuzz with its subset library), fontconfig
+# (the badges find their fonts with fc-list) and fonts that cover names in any script
+# on the badges.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-        fonts-noto-core fonts-noto-cjk \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+        fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -10,8 +10,9 @@ APT_LOCK_WAIT ?= 300
 APT := apt-get -o DPkg::Lock::Timeout=$(APT_LOCK_WAIT)
 VENV := .venv
 PY := $(VENV)/bin/python
-# WeasyPrint's system libraries, and fonts that cover names in any script.
-SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# WeasyPrint's system libraries; fontconfig (fc-list) and a font the badges are drawn
+# in; and fonts that cover names in any script.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core
 FONTS := fonts-noto-core fonts-noto-cjk
 
 .PHONY: run test install syslibs migrate demo worker beat lint format clean
@@ -30,14 +31,14 @@ syslibs:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    if ! { $(APT) update -q && DEBIAN_FRONTEND=noninteractive $(APT) install -y -q $$missing; }; then \
-	      echo "Could not install WeasyPrint's system libraries (waited $(APT_LOCK_WAIT) s for"; \
+	      echo "Could not install the PDF libraries and fonts (waited $(APT_LOCK_WAIT) s for"; \
 	      echo "the apt lock). When the other apt process has finished, run:"; \
 	      echo "  apt-get install -y$$missing"; \
 	      echo "then make run again."; \
 	      exit 1; \
 	    fi; \
 	  else \
-	    echo "WeasyPrint needs system libraries. Run:"; \
+	    echo "WeasyPrint and the badges need system packages. Run:"; \
 	    echo "  sudo apt-get install -y$$missing"; \
 	    exit 1; \
 	  fi; \

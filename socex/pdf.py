@@ -1,4 +1,6 @@
-"""PDF rendering shared by every app (sign-in sheets, badges), through WeasyPrint.
+"""PDF rendering shared by every app (sign-in sheets, speakers' AV needs), through
+WeasyPrint. Badges are drawn with reportlab instead (``delegates/badges/drawing.py``);
+``join_pdfs`` joins both kinds.
 
 Templates are rendered with Django and laid out by WeasyPrint against a private
 base URL.
@@ -80,34 +82,12 @@ class SafeURLFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": mimetype})
 
 
-class _OwnUserAgentHTML(HTML):
-    """A document styled by a small user-agent stylesheet of our own instead of
-    WeasyPrint's HTML5 one, whose hundreds of rules are matched against every
-    element (a third of a bulk badge print's time). Only for templates we write,
-    using just the elements that stylesheet covers."""
-
-    def __init__(self, *args, user_agent_stylesheet: CSS, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user_agent_stylesheet = user_agent_stylesheet
-
-    def _ua_stylesheets(self, forms=False):
-        return [self.user_agent_stylesheet]
-
-
-def html_document(
-    html: str,
-    *,
-    fetcher: SafeURLFetcher | None = None,
-    user_agent_stylesheet: CSS | None = None,
-) -> HTML:
-    kwargs = {
-        "string": html,
-        "base_url": INTERNAL_ORIGIN + "/",
-        "url_fetcher": fetcher or SafeURLFetcher(),
-    }
-    if user_agent_stylesheet is None:
-        return HTML(**kwargs)
-    return _OwnUserAgentHTML(user_agent_stylesheet=user_agent_stylesheet, **kwargs)
+def html_document(html: str, *, fetcher: SafeURLFetcher | None = None) -> HTML:
+    return HTML(
+        string=html,
+        base_url=INTERNAL_ORIGIN + "/",
+        url_fetcher=fetcher or SafeURLFetcher(),
+    )
 
 
 def render_pdf(*, template: str, context: dict) -> bytes:
@@ -122,36 +102,17 @@ def font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-@lru_cache(maxsize=16)
-def static_stylesheet(relative: str) -> CSS:
-    """A stylesheet from our static files, parsed once per process.
-
-    Documents rendered many times (badges) pass it to ``html_to_pdf`` rather than
-    linking it, so WeasyPrint neither fetches nor parses it again for every PDF.
-    """
-    return CSS(
-        string=_static_bytes(relative).decode("utf-8"),
-        base_url=INTERNAL_ORIGIN + settings.STATIC_URL,
-        url_fetcher=SafeURLFetcher(),
-        font_config=font_config(),
-    )
-
-
 def html_to_pdf(
     html: str,
     *,
     stylesheets: Sequence[CSS] = (),
     fetcher: SafeURLFetcher | None = None,
-    user_agent_stylesheet: CSS | None = None,
 ) -> bytes:
     """Lay out an HTML string through the safe fetcher; returns the PDF bytes.
 
-    Pass your own ``fetcher`` to inspect what it refused afterwards, and a
-    ``user_agent_stylesheet`` (see ``_OwnUserAgentHTML``) to replace WeasyPrint's.
+    Pass your own ``fetcher`` to inspect what it refused afterwards.
     """
-    document = html_document(
-        html, fetcher=fetcher, user_agent_stylesheet=user_agent_stylesheet
-    )
+    document = html_document(html, fetcher=fetcher)
     return document.write_pdf(stylesheets=list(stylesheets), font_config=font_config())
 
 

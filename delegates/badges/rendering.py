@@ -1,11 +1,11 @@
 """From registrations to badge PDFs: what is printed, and how it is laid out.
 
-Pure reads and layout, no writes. Kept cheap on purpose, because an edition prints
-hundreds at once: the QR code is a tiny PNG data URI (one module a pixel, drawn
-without smoothing) rather than SVG, the name's font size is chosen here from its
-length instead of asking the layout engine to shrink it, the stylesheets are parsed
-once per process, and the layout is plain blocks placed absolutely (no tables, flex
-or grid).
+Pure reads, no writes. ``badge_content`` is everything printed on a badge, as
+plain data (hashed, so an unchanged badge is not drawn again); ``drawing.py`` draws
+it with reportlab, the design's one home. Kept cheap on purpose, because an edition
+prints hundreds at once: the QR code is a tiny PNG data URI (one module a pixel,
+drawn scaled without smoothing), and the name's starting size is chosen here from
+its length.
 """
 
 import hashlib
@@ -14,10 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 import segno
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -25,13 +23,11 @@ from . import selectors
 from .models import BadgePrintJob, BadgeSettings
 from .tokens import token_for
 
-if TYPE_CHECKING:
-    from socex.pdf import SafeURLFetcher
+# Bump when the drawing changes what a badge looks like, to re-render every badge.
+DESIGN_VERSION = "2"
 
-# Bump when the template changes what a badge looks like, to re-render every badge.
-DESIGN_VERSION = "1"
-
-# Name sizes (pt) the stylesheet defines as .name-0 ... .name-7.
+# Name sizes (pt), largest first: the drawing starts at NAME_SIZES[name_class]
+# and goes smaller if the name still takes more than NAME_LINES lines.
 NAME_SIZES = (30, 26, 22, 19, 16, 14, 12, 10)
 # Width (pt) the name may take on each badge size, and how many lines.
 NAME_WIDTH = {BadgeSettings.Size.A6: 250, BadgeSettings.Size.CARD: 190}
@@ -76,14 +72,6 @@ def _date_range(start, end) -> str:
 
 def _clock(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%H:%M") if value else ""
-
-
-def _pdf() -> ModuleType:
-    """``socex.pdf``, loaded on the first render: it imports WeasyPrint, which app
-    start-up (web processes, the services importing this module) should not pay."""
-    from socex import pdf  # noqa: PLC0415  WeasyPrint loads on first render only
-
-    return pdf
 
 
 def workshop_lines(rows: Iterable[dict]) -> list[dict]:
@@ -187,17 +175,6 @@ def qr_data_uri(token: str) -> str:
     return segno.make(token, error="m", micro=False).png_data_uri(scale=1, border=2)
 
 
-def _stylesheets(size: str, layout: str):
-    names = ["css/badge.css"]
-    if layout == BadgePrintJob.Layout.SHEET:
-        names.append("css/badge-sheet.css")
-    elif size == BadgeSettings.Size.CARD:
-        names.append("css/badge-card.css")
-    else:
-        names.append("css/badge-a6.css")
-    return [_pdf().static_stylesheet(name) for name in names]
-
-
 def _sheets(entries: list[dict]) -> list[dict]:
     """Groups of four: fronts in reading order, then backs with each row's columns
     swapped, so that after a long-edge duplex flip every back lands on its front."""
@@ -211,42 +188,35 @@ def _sheets(entries: list[dict]) -> list[dict]:
     return sheets
 
 
-def badges_html(
-    contents: Sequence[dict], *, layout: str = BadgePrintJob.Layout.SINGLE
-) -> str:
-    entries = list(contents)
-    size = entries[0]["size"] if entries else BadgeSettings.Size.A6
-    return render_to_string(
-        "delegates/badges/document.html",
-        {
-            "entries": entries,
-            "sheets": _sheets(entries) if layout == BadgePrintJob.Layout.SHEET else [],
-            "layout": layout,
-            "size": size,
-        },
-    )
+def _drawing() -> ModuleType:
+    """``drawing``, loaded on the first render: it imports reportlab and the
+    fonts, which app start-up (web processes, the services importing this module)
+    should not pay."""
+    from . import drawing  # noqa: PLC0415  reportlab loads on first render only
+
+    return drawing
 
 
 def badges_pdf(
-    contents: Sequence[dict],
-    *,
-    layout: str = BadgePrintJob.Layout.SINGLE,
-    fetcher: "SafeURLFetcher | None" = None,
+    contents: Sequence[dict], *, layout: str = BadgePrintJob.Layout.SINGLE
 ) -> bytes:
-    """One PDF of these badges (front then back for each), through the safe fetcher."""
-    if layout == BadgePrintJob.Layout.SHEET and any(
-        content["size"] != BadgeSettings.Size.A6 for content in contents
+    """One PDF of these badges: front then back for each, or with the ``sheet``
+    layout four A6 fronts to an A4 page followed by their mirrored backs (badges
+    of another size print one a page). Drawn from the content alone: nothing is
+    fetched, and every piece of text is printed as text, literally."""
+    contents = list(contents)
+    drawing = _drawing()
+    if layout == BadgePrintJob.Layout.SHEET and all(
+        content["size"] == BadgeSettings.Size.A6 for content in contents
     ):
-        layout = BadgePrintJob.Layout.SINGLE
-    size = contents[0]["size"] if contents else BadgeSettings.Size.A6
-    return _pdf().html_to_pdf(
-        badges_html(contents, layout=layout),
-        stylesheets=_stylesheets(size, layout),
-        fetcher=fetcher,
-        user_agent_stylesheet=_pdf().static_stylesheet("css/badge-ua.css"),
-    )
+        pages = drawing.pages_sheet(_sheets(contents))
+    else:
+        pages = drawing.pages_single(contents)
+    return drawing.write_pdf(pages)
 
 
 def pdfs_join(parts: Sequence[bytes]) -> bytes:
     """One PDF of ``parts``, in order (the chunks of a print job)."""
-    return _pdf().join_pdfs(parts)
+    from socex.pdf import join_pdfs  # noqa: PLC0415  pypdf loads only to join
+
+    return join_pdfs(parts)

@@ -40,8 +40,8 @@ from .tokens import BadToken, key_from_token, new_key, token_for
 
 logger = logging.getLogger(__name__)
 
-# WeasyPrint is imported on the first render (``rendering._pdf``), so that web
-# processes and app start-up do not pay for it.
+# reportlab and the fonts are loaded on the first render (``rendering._drawing``),
+# so that web processes and app start-up do not pay for them.
 
 
 def _chunk_size() -> int:

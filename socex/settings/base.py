@@ -433,6 +433,9 @@ AGENDA_DIGEST_DELAY = env.float("AGENDA_DIGEST_DELAY", default=5 * 60.0)
 AGENDA_DIGEST_MAX_WAIT = env.float("AGENDA_DIGEST_MAX_WAIT", default=30 * 60.0)
 # Badges per chunk of a bulk print (a Celery task each; rounded down to fours).
 BADGE_PRINT_CHUNK_SIZE = env.int("BADGE_PRINT_CHUNK_SIZE", default=48)
+# Badge fonts fontconfig does not know, file by file ("Noto Sans Bold": path,
+# "Noto Sans CJK SC": "path.ttc#2"); delegates/badges/fonts.py.
+BADGE_FONTS: dict[str, str] = {}
 # Badges (seconds): the sweep re-sends a badge left pending or rendering this long,
 # a failed one after the second, and resumes a print job without progress for the
 # third (a chunk of 48 badges renders in a few seconds).
@@ -472,8 +475,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # WeasyPrint reports each parsing step at INFO (the badge stylesheets are
-        # parsed when socex.pdf loads): noise on every manage.py command.
+        # WeasyPrint reports each parsing step at INFO: noise on every command.
         "weasyprint.progress": {"level": "WARNING"},
+        # fontTools logs each step of a subset (a CJK name on a badge) at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
