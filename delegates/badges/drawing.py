@@ -444,6 +444,7 @@ def write_pdf(pages: Sequence[Page], *, title: str = "SOCEX badges") -> bytes:
     for page in pages:
         canvas.setPageSize((page.width, page.height))
         fill = None
+        char_space = 0.0  # each page's content stream starts with none
         for op in page.ops:
             kind = op[0]
             if kind == "text":
@@ -457,8 +458,11 @@ def write_pdf(pages: Sequence[Page], *, title: str = "SOCEX badges") -> bytes:
                 # line feed, which text extraction would read as a new line.
                 text = canvas.beginText(x, y)
                 text.setFont(font.fontName, style.size)
-                if style.char_space:
+                # PDF keeps the spacing from one text object to the next: set
+                # it back, or the label's spacing spreads every later badge.
+                if style.char_space != char_space:
                     text.setCharSpace(style.char_space)
+                    char_space = style.char_space
                 text.textOut(run.text if run.face.cff else run.payload())
                 canvas.drawText(text)
             elif kind == "rect":

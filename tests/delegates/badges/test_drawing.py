@@ -9,7 +9,7 @@ from delegates.badges import drawing, fonts, rendering
 from delegates.badges import text as t
 from delegates.badges.models import BadgePrintJob
 
-from .conftest import pdf_text
+from .conftest import pdf_text, shown_text_states
 
 TOKEN = "ABCDEFGHIJKLMNOP-QRSTUVWXYZ234567"
 
@@ -325,3 +325,17 @@ def test_the_back_name_stays_on_its_bar(size, name):
     assert names
     for y, run in names:
         assert y - 0.25 * run.style.size >= geometry.height - geometry.bar, run.text
+
+
+def test_the_category_labels_letter_spacing_does_not_spread_the_next_badges_text():
+    """PDF keeps character spacing (Tc) from one text object to the next: the
+    label's spacing must end with the label, or every later badge on an A4 sheet
+    is drawn letter-spaced, wider than it was measured, and overlaps."""
+    contents = [content(name=f"Delegate {i}") for i in range(4)]
+
+    pdf = rendering.badges_pdf(contents, layout=BadgePrintJob.Layout.SHEET)
+    fronts = shown_text_states(pdf)[0]
+
+    spaced = [shown for char_space, shown in fronts if char_space]
+    assert len(spaced) == 4  # the four category labels, and nothing else
+    assert len(fronts) > 4 * 6
