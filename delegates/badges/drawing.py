@@ -463,7 +463,7 @@ def write_pdf(pages: Sequence[Page], *, title: str = "SOCEX badges") -> bytes:
                 if style.char_space != char_space:
                     text.setCharSpace(style.char_space)
                     char_space = style.char_space
-                text.textOut(run.text if run.face.cff else run.payload())
+                text.textOut(run.payload())
                 canvas.drawText(text)
             elif kind == "rect":
                 _kind, x, y, width, height, value = op

@@ -192,19 +192,40 @@ class Run:
 
     @property
     def shaped(self) -> bool:
-        return self.face.shaped or self.rtl
+        return _is_shaped(self.face, self.rtl)
 
     def width(self) -> float:
         return _run_width(self.text, self.style, self.face, self.rtl)
 
     def payload(self):
         """What reportlab draws: the text, or its shaped codes."""
-        return _shaped(self.text, self.face, self.rtl)[0] if self.shaped else self.text
+        if self.shaped:
+            return _shaped(self.text, self.face, self.rtl)[0]
+        return _visual(self.text) if self.rtl else self.text
+
+
+def _is_shaped(face: fonts.Face, rtl: bool) -> bool:
+    # A CFF face (CJK) is never shaped: HarfBuzz is given TrueType faces only.
+    # It can still hold a right-to-left run: a space or stop between CJK and
+    # Arabic or Hebrew.
+    return (face.shaped or rtl) and not face.cff
+
+
+def _visual(text: str) -> str:
+    """A right-to-left run drawn unshaped: its characters in reverse, each
+    keeping its marks after it."""
+    clusters: list[str] = []
+    for char in text:
+        if clusters and unicodedata.category(char)[0] == "M":
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return "".join(reversed(clusters))
 
 
 @lru_cache(maxsize=8192)
 def _run_width(text: str, style: Style, face: fonts.Face, rtl: bool) -> float:
-    if face.shaped or rtl:
+    if _is_shaped(face, rtl):
         width = _shaped(text, face, rtl)[1] * style.size / 1000
     else:
         width = face.width(text, style.size)

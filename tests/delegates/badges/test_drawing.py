@@ -339,3 +339,18 @@ def test_the_category_labels_letter_spacing_does_not_spread_the_next_badges_text
     spaced = [shown for char_space, shown in fronts if char_space]
     assert len(spaced) == 4  # the four category labels, and nothing else
     assert len(fronts) > 4 * 6
+
+
+@pytest.mark.parametrize("name", ["محمد 王 علي", "שלום (王) דוד", "محمد。علي"])
+def test_cjk_between_right_to_left_words_is_drawn_not_a_failed_badge(name):
+    """A space or stop between CJK and Arabic or Hebrew takes the CJK font (CFF
+    outlines, which HarfBuzz is not given) at a right-to-left level: drawn as it
+    is, in visual order, rather than crashing the badge."""
+    pages = drawing.pages_single([content(name=name)])
+
+    text = pdf_text(drawing.write_pdf(pages))
+
+    for word in name.replace("(", " ").replace(")", " ").replace("。", " ").split():
+        assert word in text[0], word
+    assert_drawn_with_glyphs(pages)
+    _inside(pages[:1], [], drawing.A6)
