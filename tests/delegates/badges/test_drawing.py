@@ -1,6 +1,7 @@
 """The drawn badge: names in any script, hostile and oversized text, the boxes."""
 
 import io
+import threading
 
 import pytest
 from pypdf import PdfReader
@@ -354,3 +355,32 @@ def test_cjk_between_right_to_left_words_is_drawn_not_a_failed_badge(name):
         assert word in text[0], word
     assert_drawn_with_glyphs(pages)
     _inside(pages[:1], [], drawing.A6)
+
+
+def test_cjk_badges_drawn_in_threads_at_once_all_draw():
+    """Without a broker a badge renders in the request's thread (gthread workers),
+    so several CJK badges may convert glyphs at once: fontTools reads the
+    collection lazily through one file, which must not be read by two at once."""
+    shared = fonts.chain("body").face_for("王")
+    face = fonts.Face(shared.key, shared.path, shared.index, fonts.BODY[1])
+    ideographs = [chr(code) for code in range(0x4E00, 0x4E00 + 6 * 40)]
+    batches = [frozenset(ideographs[k::6]) for k in range(6)]
+    errors, made = [], {}
+    start = threading.Barrier(len(batches))
+
+    def build(chars):
+        start.wait()
+        try:
+            made[chars] = face.document_font(chars)
+        except Exception as exc:  # noqa: BLE001  reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=build, args=(c,)) for c in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for chars, font in made.items():
+        assert all(font.face.charToGlyph.get(ord(c), 0) for c in chars)
