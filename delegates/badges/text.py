@@ -252,8 +252,9 @@ def _runs(text: str, style: Style, levels: list[int] | None = None) -> list[Run]
 
 @lru_cache(maxsize=16384)
 def measure(text: str, style: Style) -> float:
-    """Width (pt) of one line of ``text`` in ``style``."""
-    return sum(run.width() for run in _runs(text, style))
+    """Width (pt) of one line of ``text`` in ``style``: shaped in the direction
+    it is drawn in, as a right-to-left run's joining and marks depend on it."""
+    return sum(run.width() for run in _runs(text, style, _levels(text)))
 
 
 # --- paragraphs ------------------------------------------------------------------

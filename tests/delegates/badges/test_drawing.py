@@ -384,3 +384,25 @@ def test_cjk_badges_drawn_in_threads_at_once_all_draw():
     assert errors == []
     for chars, font in made.items():
         assert all(font.face.charToGlyph.get(ord(c), 0) for c in chars)
+
+
+@pytest.mark.parametrize("size", ["a6", "card"])
+def test_right_to_left_text_is_measured_as_drawn_and_stays_inside(size):
+    """Arabic is measured shaped right to left, as it is drawn: shaped left to
+    right it measured up to a tenth narrower, and full lines ran off the badge."""
+    geometry = drawing.CARD if size == "card" else drawing.A6
+    badge = content(
+        size=size,
+        name="محمد، علي؟ " * 3,
+        organisation="شرطة، دبي؟ " * 40,
+        rank="(" + "محمد، علي؟ " * 6 + ")",
+        workshops=[
+            {"day": "", "time": "", "title": "محمد، علي؟ " * 8, "room": "غرفة، ١"}
+        ],
+    )
+
+    pages = drawing.pages_single([badge])
+
+    _inside(pages, [badge], geometry)
+    text = pdf_text(drawing.write_pdf(pages))
+    assert "محمد، علي؟" in text[0] and "…" in text[0]
