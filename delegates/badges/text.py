@@ -250,6 +250,29 @@ def _runs(text: str, style: Style, levels: list[int] | None = None) -> list[Run]
     return runs
 
 
+@lru_cache(maxsize=8192)
+def _run_ink(text: str, face: fonts.Face, rtl: bool) -> tuple[float, float]:
+    """The highest and lowest ink of a run, in ems above its baseline (marks
+    placed by shaping included)."""
+    if face.cff:
+        return 0.88, -0.12  # a CJK face's ideographic em box
+    font = face.font
+    if _is_shaped(face, rtl):
+        payload = _shaped(text, face, rtl)[0]
+        shifts = [data.y_offset / 1000 for data in payload.__shapeData__]
+    else:
+        payload, shifts = text, [0.0] * len(text)
+    per_em = 1 / face.hb_font.face.upem
+    high = low = 0.0
+    for code, shift in zip(payload, shifts, strict=True):
+        glyph = font.face.charToGlyph.get(ord(code))
+        extents = face.hb_font.get_glyph_extents(glyph) if glyph else None
+        if extents is not None:
+            high = max(high, extents.y_bearing * per_em + shift)
+            low = min(low, (extents.y_bearing + extents.height) * per_em + shift)
+    return high, low
+
+
 @lru_cache(maxsize=16384)
 def measure(text: str, style: Style) -> float:
     """Width (pt) of one line of ``text`` in ``style``: shaped in the direction
@@ -424,6 +447,15 @@ class Line:
 
     def width(self) -> float:
         return sum(run.width() for run in self.visual_runs)
+
+    def ink(self) -> tuple[float, float]:
+        """How far (pt) the line's glyphs reach above and below its baseline."""
+        rise = depth = 0.0
+        for run in self.visual_runs:
+            high, low = _run_ink(run.text, run.face, run.rtl)
+            rise = max(rise, high * run.style.size)
+            depth = max(depth, -low * run.style.size)
+        return rise, depth
 
     @property
     def text(self) -> str:

@@ -406,3 +406,37 @@ def test_right_to_left_text_is_measured_as_drawn_and_stays_inside(size):
     _inside(pages, [badge], geometry)
     text = pdf_text(drawing.write_pdf(pages))
     assert "محمد، علي؟" in text[0] and "…" in text[0]
+
+
+def ink(run, y: float) -> tuple[float, float]:
+    """The lowest and highest ink of a (TrueType) run drawn on baseline ``y``, from
+    its glyphs' outlines as HarfBuzz measures them."""
+    face, payload = run.face, run.payload()
+    data = payload.__shapeData__ if run.shaped else None
+    per_unit = 1000 / face.hb_font.face.upem
+    low = high = 0.0
+    for i, code in enumerate(payload):
+        extents = face.hb_font.get_glyph_extents(face.font.face.charToGlyph[ord(code)])
+        shift = data[i].y_offset if data else 0.0  # in thousandths of the size
+        low = min(low, (extents.y_bearing + extents.height) * per_unit + shift)
+        high = max(high, extents.y_bearing * per_unit + shift)
+    return y + low * run.style.size / 1000, y + high * run.style.size / 1000
+
+
+@pytest.mark.parametrize("size", ["a6", "card"])
+@pytest.mark.parametrize(
+    "name", ["فاطمة العلي", "أحمد بن يحيى", "محمد بن عبد الله الأنصاري", "राहुल शर्मा"]
+)
+def test_a_names_descenders_keep_clear_of_the_rank_below(size, name):
+    """Arabic letters reach further below the line than Latin ones: the line under
+    the name moves down for them rather than being written over."""
+    pages = drawing.pages_single([content(size=size, name=name, rank="Supt")])
+
+    front = [(y, run) for page, _x, y, run in runs(pages) if page is pages[0]]
+    name_low = min(
+        ink(run, y)[0]
+        for y, run in front
+        if run.style.bold and run.style.color == drawing.INK and run.text.strip()
+    )
+    rank_high = max(ink(run, y)[1] for y, run in front if run.text == "Supt")
+    assert name_low > rank_high
