@@ -7,7 +7,9 @@ a drawn badge compares with the cheapest page WeasyPrint can make.
 Run: ``.venv/bin/python benchmarks/badges.py [--badges 400] [--processes 2]``
 
 Builds a throwaway SQLite database with one edition, eight workshops in four blocks
-and ``--badges`` confirmed registrations holding four workshops each, then times:
+and ``--badges`` confirmed registrations holding four workshops each, then times
+(one name in 40 is in Chinese, Arabic, Greek or Cyrillic, so the run pays for font
+fallback, shaping and the CJK font's converted glyphs as a real edition does):
 
 - bulk: one PDF of every badge (front and back), sorted by surname, cut into chunks
   of ``BADGE_PRINT_CHUNK_SIZE`` as a print job cuts them, rendered on ``--processes``
@@ -80,6 +82,64 @@ ORGS = [
     "City of London Police Economic Crime Directorate",
 ]
 RANKS = ["DI", "DCI", "DS", "Supt", "Dr", "Ms", "Mr"]
+# One badge in INTERNATIONAL_EVERY names a person in another script: (first names,
+# surnames, whether the badge reads surname first without a space) per script.
+INTERNATIONAL_EVERY = 40
+INTERNATIONAL = [
+    (
+        ["秀英", "伟", "芳", "娜", "敏", "静", "磊", "洋"],
+        ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"],
+        True,
+    ),
+    (
+        ["محمد", "فاطمة", "أحمد", "عائشة", "علي", "مريم", "عمر", "خديجة"],
+        [
+            "العلي",
+            "الحسن",
+            "بن سلمان",
+            "الأنصاري",
+            "القحطاني",
+            "الزهراني",
+            "الشمري",
+            "المصري",
+            "الخطيب",
+            "النجار",
+        ],
+        False,
+    ),
+    (
+        ["Γιώργος", "Μαρία", "Νίκος", "Ελένη", "Κώστας", "Σοφία", "Δημήτρης", "Άννα"],
+        [
+            "Παπαδόπουλος",
+            "Οικονόμου",
+            "Γεωργίου",
+            "Νικολάου",
+            "Καραγιάννης",
+            "Βασιλείου",
+            "Αλεξίου",
+            "Μιχαηλίδης",
+            "Ιωάννου",
+            "Δημητρίου",
+        ],
+        False,
+    ),
+    (
+        ["Дмитрий", "Анна", "Сергей", "Ольга", "Иван", "Наталья", "Алексей", "Ирина"],
+        [
+            "Иванов",
+            "Смирнов",
+            "Кузнецов",
+            "Попов",
+            "Соколов",
+            "Лебедев",
+            "Новиков",
+            "Морозов",
+            "Волков",
+            "Павлов",
+        ],
+        False,
+    ),
+]
 CATEGORIES = ["delegate"] * 8 + ["speaker", "partner", "staff"]
 
 
@@ -88,6 +148,20 @@ def _first_name(i: int) -> str:
     2,080 badges names a different person (the renderer caches wrapped lines, and
     real delegates do not share names)."""
     return f"{FIRST[i % len(FIRST)]} {chr(ord('A') + (i // len(FIRST)) % 26)}."
+
+
+def _names(i: int) -> tuple[str, str, str]:
+    """Badge ``i``'s first name, surname and badge name ("": the full name). One in
+    ``INTERNATIONAL_EVERY`` is in another script, the scripts in turn; each of
+    those names differs from the others (80 per script) and from every Latin one."""
+    if i % INTERNATIONAL_EVERY != INTERNATIONAL_EVERY // 2:
+        last = LAST[(i // (len(FIRST) * 26)) % len(LAST)]
+        return _first_name(i), last, ""
+    k = i // INTERNATIONAL_EVERY
+    firsts, lasts, surname_first = INTERNATIONAL[k % len(INTERNATIONAL)]
+    n = k // len(INTERNATIONAL)
+    first, last = firsts[n % len(firsts)], lasts[(n // len(firsts)) % len(lasts)]
+    return first, last, f"{last}{first}" if surname_first else ""
 
 
 def build(count: int) -> list[int]:
@@ -129,12 +203,16 @@ def build(count: int) -> list[int]:
     users = User.objects.bulk_create(
         User(email=f"officer{i}@police.uk", password="!") for i in range(count)
     )
+    names = [_names(i) for i in range(count)]
+    badge_names = [badge or f"{first} {last}" for first, last, badge in names]
+    assert len(set(badge_names)) == count, "every badge names a different person"
     Profile.objects.bulk_create(
         Profile(
             user=user,
             title_rank=RANKS[i % len(RANKS)],
-            first_name=_first_name(i),
-            last_name=LAST[(i // (len(FIRST) * 26)) % len(LAST)],
+            first_name=names[i][0],
+            last_name=names[i][1],
+            badge_name=names[i][2],
             post_nominals="QPM" if i % 13 == 0 else "",
             job_title="Investigator",
             organisation=ORGS[i % len(ORGS)],
@@ -160,7 +238,11 @@ def build(count: int) -> list[int]:
         with_workshops = "4 workshops each"
     except Exception as exc:  # the workshops app's models may be in flux
         with_workshops = f"no workshops ({type(exc).__name__}: {exc})"
-    print(f"built {count} registrations, {with_workshops}")
+    international = sum(1 for first, _last, _badge in names if not first.isascii())
+    print(
+        f"built {count} registrations ({international} in other scripts), "
+        f"{with_workshops}"
+    )
     return [registration.pk for registration in registrations]
 
 

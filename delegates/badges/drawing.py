@@ -202,14 +202,27 @@ class Page:
             x += run.width()
 
     def paragraph(
-        self, pieces, box_x, top, width, leading, max_lines, align="left"
+        self, pieces, box_x, top, width, leading, max_lines, align="left", clear=False
     ) -> tuple[float, bool]:
         """Draws wrapped lines from ``top``; returns where they end and whether
-        the text was cut short."""
+        the text was cut short. With ``clear``, a line whose glyphs reach further
+        than ``leading`` allows (Arabic below the line) pushes the next line, and
+        the end, down to keep clear of it."""
         lines, truncated, _broken = _wrap(tuple(pieces), width, max_lines)
+        baseline = top + leading * 0.8
+        end = top + leading * len(lines)
         for i, line in enumerate(lines):
-            self.line(line, box_x, top + leading * i + leading * 0.8, width, align)
-        return top + leading * len(lines), truncated
+            if clear and i:
+                below = lines[i - 1].ink()[1] + line.ink()[0] + 0.05 * leading
+                baseline += max(0.0, below - leading)
+            self.line(line, box_x, baseline, width, align)
+            baseline += leading
+        if clear and lines:
+            # Past the deepest glyph: the next text's capitals start a little
+            # below where this ends.
+            last = baseline - leading
+            end = last + max(0.2 * leading, lines[-1].ink()[1])
+        return end, truncated
 
 
 class Cell:
@@ -221,9 +234,18 @@ class Cell:
     def rect(self, x, top, width, height, colour):
         self.page.rect(self.ox + x, self.oy + top, width, height, colour)
 
-    def paragraph(self, pieces, box_x, top, width, leading, max_lines, align="left"):
+    def paragraph(
+        self, pieces, box_x, top, width, leading, max_lines, align="left", clear=False
+    ):
         end, truncated = self.page.paragraph(
-            pieces, self.ox + box_x, self.oy + top, width, leading, max_lines, align
+            pieces,
+            self.ox + box_x,
+            self.oy + top,
+            width,
+            leading,
+            max_lines,
+            align,
+            clear,
         )
         return end - self.oy, truncated
 
@@ -266,7 +288,13 @@ def draw_front(cell: Cell, content: dict) -> None:
     )
     name = t.Style(size, bold=True)
     top, _ = cell.paragraph(
-        [(content["name"], name)], who.x, who.top, who.width, size * 1.08, NAME_LINES
+        [(content["name"], name)],
+        who.x,
+        who.top,
+        who.width,
+        size * 1.08,
+        NAME_LINES,
+        clear=True,
     )
     body = t.Style(g.who_size)
     leading = g.who_size * 1.3
@@ -444,6 +472,7 @@ def write_pdf(pages: Sequence[Page], *, title: str = "SOCEX badges") -> bytes:
     for page in pages:
         canvas.setPageSize((page.width, page.height))
         fill = None
+        char_space = 0.0  # each page's content stream starts with none
         for op in page.ops:
             kind = op[0]
             if kind == "text":
@@ -457,9 +486,12 @@ def write_pdf(pages: Sequence[Page], *, title: str = "SOCEX badges") -> bytes:
                 # line feed, which text extraction would read as a new line.
                 text = canvas.beginText(x, y)
                 text.setFont(font.fontName, style.size)
-                if style.char_space:
+                # PDF keeps the spacing from one text object to the next: set
+                # it back, or the label's spacing spreads every later badge.
+                if style.char_space != char_space:
                     text.setCharSpace(style.char_space)
-                text.textOut(run.text if run.face.cff else run.payload())
+                    char_space = style.char_space
+                text.textOut(run.payload())
                 canvas.drawText(text)
             elif kind == "rect":
                 _kind, x, y, width, height, value = op

@@ -234,6 +234,9 @@ class Face:
             self.cff = fh.read(4) == b"OTTO" or self._collection_is_cff(fh)
         self._documents: OrderedDict[frozenset, _TTFont] = OrderedDict()
         self._glyphs: dict[str, object] = {}
+        # fontTools reads a CFF face lazily, through one file: a thread converting
+        # glyphs (a badge rendered in a gthread request) holds this while it does.
+        self._cff_lock = threading.RLock()
 
     def _collection_is_cff(self, fh) -> bool:
         fh.seek(0)
@@ -267,7 +270,8 @@ class Face:
     @cached_property
     def cmap(self) -> dict[int, int | str]:
         if self.cff:
-            return self._cff.getBestCmap()
+            with self._cff_lock:
+                return self._cff.getBestCmap()
         return self.font.face.charToGlyph
 
     def _truetype_glyph(self, name: str):
@@ -279,15 +283,17 @@ class Face:
             from fontTools.pens.cu2quPen import Cu2QuPen  # noqa: PLC0415
             from fontTools.pens.ttGlyphPen import TTGlyphPen  # noqa: PLC0415
 
-            glyph_set = self._cff.getGlyphSet()
-            pen = TTGlyphPen(glyph_set)
-            glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-            glyph = self._glyphs[name] = pen.glyph()
+            with self._cff_lock:
+                glyph_set = self._cff.getGlyphSet()
+                pen = TTGlyphPen(glyph_set)
+                glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+                glyph = self._glyphs[name] = pen.glyph()
         return glyph
 
     @cached_property
     def _cff_widths(self) -> tuple[dict, float]:
-        return self._cff["hmtx"].metrics, 1000 / self._cff["head"].unitsPerEm
+        with self._cff_lock:
+            return self._cff["hmtx"].metrics, 1000 / self._cff["head"].unitsPerEm
 
     def covers(self, char: str) -> bool:
         return ord(char) in self.cmap
@@ -309,19 +315,20 @@ class Face:
         for CFF outlines a TrueType copy of just those glyphs."""
         if not self.cff:
             return self.font
-        font = self._documents.get(chars)
-        if font is None:
-            font = _TTFont(
-                f"{self.name}-{len(self._documents)}-{abs(hash(chars)):x}",
-                io.BytesIO(_truetype_subset(self, chars, serial=next(_serials))),
-            )
-            pdfmetrics.registerFont(font)
-            self._documents[chars] = font
-            if len(self._documents) > 32:
-                _old, evicted = self._documents.popitem(last=False)
-                evicted.unregister()
-        self._documents.move_to_end(chars)
-        return font
+        with self._cff_lock:
+            font = self._documents.get(chars)
+            if font is None:
+                font = _TTFont(
+                    f"{self.name}-{len(self._documents)}-{abs(hash(chars)):x}",
+                    io.BytesIO(_truetype_subset(self, chars, serial=next(_serials))),
+                )
+                pdfmetrics.registerFont(font)
+                self._documents[chars] = font
+                if len(self._documents) > 32:
+                    _old, evicted = self._documents.popitem(last=False)
+                    evicted.unregister()
+            self._documents.move_to_end(chars)
+            return font
 
 
 _serials = itertools.count(1)

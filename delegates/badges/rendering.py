@@ -24,7 +24,7 @@ from .models import BadgePrintJob, BadgeSettings
 from .tokens import token_for
 
 # Bump when the drawing changes what a badge looks like, to re-render every badge.
-DESIGN_VERSION = "2"
+DESIGN_VERSION = "3"
 
 # Name sizes (pt), largest first: the drawing starts at NAME_SIZES[name_class]
 # and goes smaller if the name still takes more than NAME_LINES lines.

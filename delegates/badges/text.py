@@ -192,19 +192,40 @@ class Run:
 
     @property
     def shaped(self) -> bool:
-        return self.face.shaped or self.rtl
+        return _is_shaped(self.face, self.rtl)
 
     def width(self) -> float:
         return _run_width(self.text, self.style, self.face, self.rtl)
 
     def payload(self):
         """What reportlab draws: the text, or its shaped codes."""
-        return _shaped(self.text, self.face, self.rtl)[0] if self.shaped else self.text
+        if self.shaped:
+            return _shaped(self.text, self.face, self.rtl)[0]
+        return _visual(self.text) if self.rtl else self.text
+
+
+def _is_shaped(face: fonts.Face, rtl: bool) -> bool:
+    # A CFF face (CJK) is never shaped: HarfBuzz is given TrueType faces only.
+    # It can still hold a right-to-left run: a space or stop between CJK and
+    # Arabic or Hebrew.
+    return (face.shaped or rtl) and not face.cff
+
+
+def _visual(text: str) -> str:
+    """A right-to-left run drawn unshaped: its characters in reverse, each
+    keeping its marks after it."""
+    clusters: list[str] = []
+    for char in text:
+        if clusters and unicodedata.category(char)[0] == "M":
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return "".join(reversed(clusters))
 
 
 @lru_cache(maxsize=8192)
 def _run_width(text: str, style: Style, face: fonts.Face, rtl: bool) -> float:
-    if face.shaped or rtl:
+    if _is_shaped(face, rtl):
         width = _shaped(text, face, rtl)[1] * style.size / 1000
     else:
         width = face.width(text, style.size)
@@ -229,10 +250,34 @@ def _runs(text: str, style: Style, levels: list[int] | None = None) -> list[Run]
     return runs
 
 
+@lru_cache(maxsize=8192)
+def _run_ink(text: str, face: fonts.Face, rtl: bool) -> tuple[float, float]:
+    """The highest and lowest ink of a run, in ems above its baseline (marks
+    placed by shaping included)."""
+    if face.cff:
+        return 0.88, -0.12  # a CJK face's ideographic em box
+    font = face.font
+    if _is_shaped(face, rtl):
+        payload = _shaped(text, face, rtl)[0]
+        shifts = [data.y_offset / 1000 for data in payload.__shapeData__]
+    else:
+        payload, shifts = text, [0.0] * len(text)
+    per_em = 1 / face.hb_font.face.upem
+    high = low = 0.0
+    for code, shift in zip(payload, shifts, strict=True):
+        glyph = font.face.charToGlyph.get(ord(code))
+        extents = face.hb_font.get_glyph_extents(glyph) if glyph else None
+        if extents is not None:
+            high = max(high, extents.y_bearing * per_em + shift)
+            low = min(low, (extents.y_bearing + extents.height) * per_em + shift)
+    return high, low
+
+
 @lru_cache(maxsize=16384)
 def measure(text: str, style: Style) -> float:
-    """Width (pt) of one line of ``text`` in ``style``."""
-    return sum(run.width() for run in _runs(text, style))
+    """Width (pt) of one line of ``text`` in ``style``: shaped in the direction
+    it is drawn in, as a right-to-left run's joining and marks depend on it."""
+    return sum(run.width() for run in _runs(text, style, _levels(text)))
 
 
 # --- paragraphs ------------------------------------------------------------------
@@ -402,6 +447,15 @@ class Line:
 
     def width(self) -> float:
         return sum(run.width() for run in self.visual_runs)
+
+    def ink(self) -> tuple[float, float]:
+        """How far (pt) the line's glyphs reach above and below its baseline."""
+        rise = depth = 0.0
+        for run in self.visual_runs:
+            high, low = _run_ink(run.text, run.face, run.rtl)
+            rise = max(rise, high * run.style.size)
+            depth = max(depth, -low * run.style.size)
+        return rise, depth
 
     @property
     def text(self) -> str:

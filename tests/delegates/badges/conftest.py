@@ -49,3 +49,27 @@ def pdf_text(data: bytes) -> list[str]:
         " ".join(page.extract_text().split())
         for page in PdfReader(io.BytesIO(data)).pages
     ]
+
+
+def shown_text_states(data: bytes) -> list[list[tuple[float, str]]]:
+    """Per page, each text-showing operator's character spacing (``Tc``, which PDF
+    keeps in the graphics state from one text object to the next) and the text it
+    shows, as pypdf reads the content stream."""
+    from pypdf.generic import ContentStream  # noqa: PLC0415  only these tests
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = []
+    for page in reader.pages:
+        shows, char_space, stack = [], 0.0, []
+        stream = ContentStream(page.get_contents(), reader)
+        for operands, operator in stream.operations:
+            if operator == b"q":
+                stack.append(char_space)
+            elif operator == b"Q" and stack:
+                char_space = stack.pop()
+            elif operator == b"Tc":
+                char_space = float(operands[0])
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                shows.append((char_space, repr(operands[-1])))
+        pages.append(shows)
+    return pages

@@ -1,6 +1,7 @@
 """The drawn badge: names in any script, hostile and oversized text, the boxes."""
 
 import io
+import threading
 
 import pytest
 from pypdf import PdfReader
@@ -9,7 +10,7 @@ from delegates.badges import drawing, fonts, rendering
 from delegates.badges import text as t
 from delegates.badges.models import BadgePrintJob
 
-from .conftest import pdf_text
+from .conftest import pdf_text, shown_text_states
 
 TOKEN = "ABCDEFGHIJKLMNOP-QRSTUVWXYZ234567"
 
@@ -325,3 +326,117 @@ def test_the_back_name_stays_on_its_bar(size, name):
     assert names
     for y, run in names:
         assert y - 0.25 * run.style.size >= geometry.height - geometry.bar, run.text
+
+
+def test_the_category_labels_letter_spacing_does_not_spread_the_next_badges_text():
+    """PDF keeps character spacing (Tc) from one text object to the next: the
+    label's spacing must end with the label, or every later badge on an A4 sheet
+    is drawn letter-spaced, wider than it was measured, and overlaps."""
+    contents = [content(name=f"Delegate {i}") for i in range(4)]
+
+    pdf = rendering.badges_pdf(contents, layout=BadgePrintJob.Layout.SHEET)
+    fronts = shown_text_states(pdf)[0]
+
+    spaced = [shown for char_space, shown in fronts if char_space]
+    assert len(spaced) == 4  # the four category labels, and nothing else
+    assert len(fronts) > 4 * 6
+
+
+@pytest.mark.parametrize("name", ["محمد 王 علي", "שלום (王) דוד", "محمد。علي"])
+def test_cjk_between_right_to_left_words_is_drawn_not_a_failed_badge(name):
+    """A space or stop between CJK and Arabic or Hebrew takes the CJK font (CFF
+    outlines, which HarfBuzz is not given) at a right-to-left level: drawn as it
+    is, in visual order, rather than crashing the badge."""
+    pages = drawing.pages_single([content(name=name)])
+
+    text = pdf_text(drawing.write_pdf(pages))
+
+    for word in name.replace("(", " ").replace(")", " ").replace("。", " ").split():
+        assert word in text[0], word
+    assert_drawn_with_glyphs(pages)
+    _inside(pages[:1], [], drawing.A6)
+
+
+def test_cjk_badges_drawn_in_threads_at_once_all_draw():
+    """Without a broker a badge renders in the request's thread (gthread workers),
+    so several CJK badges may convert glyphs at once: fontTools reads the
+    collection lazily through one file, which must not be read by two at once."""
+    shared = fonts.chain("body").face_for("王")
+    face = fonts.Face(shared.key, shared.path, shared.index, fonts.BODY[1])
+    ideographs = [chr(code) for code in range(0x4E00, 0x4E00 + 6 * 40)]
+    batches = [frozenset(ideographs[k::6]) for k in range(6)]
+    errors, made = [], {}
+    start = threading.Barrier(len(batches))
+
+    def build(chars):
+        start.wait()
+        try:
+            made[chars] = face.document_font(chars)
+        except Exception as exc:  # noqa: BLE001  reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=build, args=(c,)) for c in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for chars, font in made.items():
+        assert all(font.face.charToGlyph.get(ord(c), 0) for c in chars)
+
+
+@pytest.mark.parametrize("size", ["a6", "card"])
+def test_right_to_left_text_is_measured_as_drawn_and_stays_inside(size):
+    """Arabic is measured shaped right to left, as it is drawn: shaped left to
+    right it measured up to a tenth narrower, and full lines ran off the badge."""
+    geometry = drawing.CARD if size == "card" else drawing.A6
+    badge = content(
+        size=size,
+        name="محمد، علي؟ " * 3,
+        organisation="شرطة، دبي؟ " * 40,
+        rank="(" + "محمد، علي؟ " * 6 + ")",
+        workshops=[
+            {"day": "", "time": "", "title": "محمد، علي؟ " * 8, "room": "غرفة، ١"}
+        ],
+    )
+
+    pages = drawing.pages_single([badge])
+
+    _inside(pages, [badge], geometry)
+    text = pdf_text(drawing.write_pdf(pages))
+    assert "محمد، علي؟" in text[0] and "…" in text[0]
+
+
+def ink(run, y: float) -> tuple[float, float]:
+    """The lowest and highest ink of a (TrueType) run drawn on baseline ``y``, from
+    its glyphs' outlines as HarfBuzz measures them."""
+    face, payload = run.face, run.payload()
+    data = payload.__shapeData__ if run.shaped else None
+    per_unit = 1000 / face.hb_font.face.upem
+    low = high = 0.0
+    for i, code in enumerate(payload):
+        extents = face.hb_font.get_glyph_extents(face.font.face.charToGlyph[ord(code)])
+        shift = data[i].y_offset if data else 0.0  # in thousandths of the size
+        low = min(low, (extents.y_bearing + extents.height) * per_unit + shift)
+        high = max(high, extents.y_bearing * per_unit + shift)
+    return y + low * run.style.size / 1000, y + high * run.style.size / 1000
+
+
+@pytest.mark.parametrize("size", ["a6", "card"])
+@pytest.mark.parametrize(
+    "name", ["فاطمة العلي", "أحمد بن يحيى", "محمد بن عبد الله الأنصاري", "राहुल शर्मा"]
+)
+def test_a_names_descenders_keep_clear_of_the_rank_below(size, name):
+    """Arabic letters reach further below the line than Latin ones: the line under
+    the name moves down for them rather than being written over."""
+    pages = drawing.pages_single([content(size=size, name=name, rank="Supt")])
+
+    front = [(y, run) for page, _x, y, run in runs(pages) if page is pages[0]]
+    name_low = min(
+        ink(run, y)[0]
+        for y, run in front
+        if run.style.bold and run.style.color == drawing.INK and run.text.strip()
+    )
+    rank_high = max(ink(run, y)[1] for y, run in front if run.text == "Supt")
+    assert name_low > rank_high

@@ -6,7 +6,7 @@ import segno
 from django.utils import timezone
 from pypdf import PdfReader
 
-from delegates.badges import rendering
+from delegates.badges import rendering, services
 from delegates.badges.models import BadgePrintJob, BadgeSettings
 from delegates.badges.selectors import badge_registrations
 from delegates.badges.tokens import key_from_token, token_for
@@ -236,3 +236,25 @@ def test_badge_workshops_are_in_time_order_as_printed(badge_edition, make_regist
         f"{timezone.localtime(start):%H:%M}–{timezone.localtime(end):%H:%M}"
     )
     assert set(lines[0]) == {"day", "time", "title", "room"}
+
+
+@pytest.mark.parametrize(
+    "badge_name", ["محمد 王 علي", "שלום (王) דוד", "Ana\u202eLima 🧑🏽‍🚀\u0301"]
+)
+def test_badge_of_a_name_mixing_scripts_renders_and_downloads(
+    make_registration, client, badge_name, django_capture_on_commit_callbacks
+):
+    """The badge My SOCEX offers: rendered (not left failed) and served."""
+    registration = make_registration(badge_name=badge_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.badge_render(registration_id=registration.pk)
+    client.force_login(registration.user)
+
+    response = client.get(registration.badge.get_absolute_url())
+
+    assert outcome == "rendered"
+    assert response.status_code == 200
+    pdf = b"".join(response.streaming_content)
+    words = badge_name.replace("(", " ").replace(")", " ").split()
+    text = pdf_text(pdf)[0]
+    assert all(word in text for word in words if word.isalpha())
