@@ -12,6 +12,7 @@ signal) and every call into the QR code, calendar and PDF libraries
 import base64
 import re
 import sys
+import threading
 
 import pytest
 from django.core import mail
@@ -369,6 +370,96 @@ def test_lock_timing_log_records_each_committed_lock(
     held = [float(line) for line in log.read_text().splitlines()]
     assert len(held) == 2
     assert all(0 < ms < 60_000 for ms in held)
+
+
+# How long the lock statement itself spends after the lock was granted: a trigger
+# sleeping in the seats row's UPDATE (which runs once the CTE holds the row lock).
+SLEEP_IN_UPDATE_S = 0.3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lock_timing_counts_the_locking_statement_from_the_grant(
+    edition, make_delegate, settings, tmp_path, lock_watch
+):
+    # The first registration makes the seats row (under the edition lock); the
+    # second takes only the seats row's lock, in the statement the trigger slows
+    # after the lock was granted. A timer started when that statement returned (as
+    # it once was) would not see the sleep; counted from the grant, it does.
+    services.registration_create(
+        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+    )
+    log = tmp_path / "lock.log"
+    settings.LOCK_TIMING_LOG = str(log)
+    lock_watch.reset()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_seats_sleep() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN PERFORM pg_sleep({SLEEP_IN_UPDATE_S}); RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_seats_sleep BEFORE UPDATE ON delegates_editionseats "
+            "FOR EACH ROW EXECUTE FUNCTION test_seats_sleep()"
+        )
+    try:
+        registration = services.registration_create(
+            edition=edition, user=make_delegate("second@police.uk"), consent_terms=True
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER test_seats_sleep ON delegates_editionseats")
+            cursor.execute("DROP FUNCTION test_seats_sleep()")
+
+    assert registration.status == Status.CONFIRMED
+    assert "UPDATE delegates_editionseats" in lock_watch.lock_sql  # _take_place
+    (held,) = [float(line) for line in log.read_text().splitlines()]
+    # A lower bound only: pg_sleep guarantees the time passed under the lock.
+    assert held >= SLEEP_IN_UPDATE_S * 1000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lock_timing_of_the_edition_lock_includes_its_statement(
+    edition, make_delegate, settings, tmp_path
+):
+    # The edition lock (here: the edition's first registration, which makes the
+    # seats row) is timed from before its SELECT ... FOR UPDATE is sent, so a wait
+    # for a lock another transaction holds is counted, as an upper bound is.
+    log = tmp_path / "lock.log"
+    settings.LOCK_TIMING_LOG = str(log)
+    holding = threading.Event()
+
+    def hold_the_edition_lock() -> None:
+        # Holds the edition row until the registration waits for it, then as long
+        # again as SLEEP_IN_UPDATE_S: that much of the wait falls after the
+        # registration's locking statement was sent.
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                Edition.objects.select_for_update().get(pk=edition.pk)
+                holding.set()
+                waiting, polls = 0, 0
+                while not waiting and polls < 10_000:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type "
+                        "= 'Lock' AND datname = current_database()"
+                    )
+                    (waiting,) = cursor.fetchone()
+                    polls += 1
+                cursor.execute("SELECT pg_sleep(%s)", [SLEEP_IN_UPDATE_S])
+        finally:
+            holding.set()
+            connection.close()
+
+    user = make_delegate("first@police.uk")
+    holder = threading.Thread(target=hold_the_edition_lock)
+    holder.start()
+    assert holding.wait(10)
+    services.registration_create(edition=edition, user=user, consent_terms=True)
+    holder.join(10)
+
+    (held,) = [float(line) for line in log.read_text().splitlines()]
+    assert held >= SLEEP_IN_UPDATE_S * 1000
+    assert EditionSeats.objects.values_list("confirmed", "last_number").get() == (1, 1)
 
 
 @pytest.mark.django_db(transaction=True)
