@@ -39,6 +39,7 @@ import argparse
 import http.client
 import os
 import queue
+import re
 import secrets
 import signal
 import statistics
@@ -255,12 +256,41 @@ def count(slug: str) -> dict:
     return result
 
 
-def start_worker(concurrency: int, nice: int) -> subprocess.Popen:
-    """A Celery worker on the benchmark's broker and database, in its own session,
-    at CPU priority ``nice`` (0: the same as gunicorn's)."""
+# The kernel's CPU weight of each nice value from 0 to 19 (sched_prio_to_weight): a
+# session's autogroup at nice n gets WEIGHTS[n] against 1024 for a session at 0.
+WEIGHTS = [1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36]
+WEIGHTS += [29, 23, 18, 15]
+
+
+def compose_cpu_shares(service: str) -> int:
+    """``cpu_shares`` of ``service`` in the product's docker-compose.yml (1024, the
+    default, when it sets none)."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    block = re.search(rf"^  {service}:\n((?:    .*\n|\n)*)", text, re.M)
+    shares = block and re.search(r"^    cpu_shares: *(\d+)", block.group(1), re.M)
+    return int(shares.group(1)) if shares else 1024
+
+
+def nice_for_shares(shares: int) -> int:
+    """The autogroup nice value whose weight is nearest to ``shares``."""
+    return min(range(len(WEIGHTS)), key=lambda n: abs(WEIGHTS[n] - shares))
+
+
+def start_worker(concurrency: int, cpu_shares: int) -> subprocess.Popen:
+    """A Celery worker on the benchmark's broker and database, in its own session.
+
+    Each session (gunicorn's, the worker's, PostgreSQL's) is a scheduling group of
+    its own (the kernel's autogroups), as each compose service is a cgroup: the
+    worker's session gets ``cpu_shares`` against gunicorn's 1024, through its
+    autogroup's nice value, as docker-compose.yml gives the worker service.
+    """
     env = {k: v for k, v in os.environ.items() if k != "SOCEX_MEASURE_LOCK"}
+    nice = nice_for_shares(cpu_shares)
+    autogroups = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = autogroups.exists() and autogroups.read_text().strip() == "1"
     command = [
-        *(["nice", "-n", str(nice)] if nice else []),
+        # Without autogroups, each process has a weight of its own.
+        *(["nice", "-n", str(nice)] if nice and not grouped else []),
         tool("celery"),
         "--app",
         "socex",
@@ -275,7 +305,11 @@ def start_worker(concurrency: int, nice: int) -> subprocess.Popen:
         "--without-mingle",
         "--without-heartbeat",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    if nice and grouped:
+        # Before the pool forks: its processes stay in this session's group.
+        Path(f"/proc/{worker.pid}/autogroup").write_text(str(nice))
+    return worker
 
 
 def wait_for_worker(worker: subprocess.Popen, timeout: float = 60) -> None:
@@ -375,7 +409,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker-concurrency", type=int, default=1)
-    parser.add_argument("--worker-nice", type=int, default=0)
+    parser.add_argument(
+        "--worker-cpu-shares", type=int, default=compose_cpu_shares("worker")
+    )
     parser.add_argument("--drain-timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -385,7 +421,7 @@ def main() -> None:
     slug, keys = setup(run)
     purge_queue()
     lock_log = Path(tempfile.mkstemp(prefix="socex-lock-", suffix=".log")[1])
-    worker = start_worker(args.worker_concurrency, args.worker_nice)
+    worker = start_worker(args.worker_concurrency, args.worker_cpu_shares)
     server = None
     try:
         wait_for_worker(worker)
@@ -439,7 +475,7 @@ def main() -> None:
     print(
         f"clients={args.clients} gunicorn workers={args.workers} "
         f"threads={args.threads} celery concurrency={args.worker_concurrency} "
-        f"nice={args.worker_nice} "
+        f"worker cpu_shares={args.worker_cpu_shares} "
         f"capacity={CAPACITY} outcome={outcome}"
     )
     print(
