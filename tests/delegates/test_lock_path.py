@@ -204,17 +204,53 @@ def test_a_new_registration_locks_only_the_seats_row_and_then_writes(
     else:
         assert registration.status == Status.CONFIRMED
         assert reads == []
+    # The history row and the email's row go in one round trip, then the badge's.
     tables = [sql.split('"')[1] for sql in lock_watch.sql_under_lock if sql[0] == "I"]
-    assert tables[:2] == [
+    assert tables == [
         "delegates_registration",
         "delegates_registrationstatuschange",
+        "mail_outboxemail",
+        *([] if full else ["delegates_badge"]),
     ]
-    assert tables[-1] == "mail_outboxemail"
     seats = EditionSeats.objects.get(edition=edition)
     assert (seats.confirmed, seats.last_number) == (
         3 if full else 2,
         registration.number,
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_history_and_email_rows_share_one_round_trip(edition, make_delegate):
+    services.registration_create(
+        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+    )
+    pipelined = {}
+
+    def note_pipeline(execute, sql, params, many, context):
+        if sql.startswith("INSERT INTO"):
+            table = sql.split('"')[1]
+            pipelined[table] = bool(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    user = make_delegate("second@police.uk")
+    with connection.execute_wrapper(note_pipeline):
+        registration = services.registration_create(
+            edition=edition, user=user, consent_terms=True
+        )
+
+    # Sent without waiting for the first (psycopg's pipeline mode): the registration
+    # row, whose id they need, and the badge's, from a receiver, each wait.
+    assert pipelined == {
+        "delegates_registration": False,
+        "delegates_registrationstatuschange": True,
+        "mail_outboxemail": True,
+        "delegates_badge": False,
+    }
+    assert list(
+        registration.status_changes.values_list("from_status", "to_status", "actor")
+    ) == [("", Status.CONFIRMED, user.pk)]
+    assert _emails(user) == [(user.email, "registration_confirmed")]
 
 
 @pytest.mark.parametrize(
