@@ -2,7 +2,8 @@
 
 import contextlib
 
-from django.db import connection
+from django.db import connection, router
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from events.models import Edition
@@ -46,7 +47,8 @@ def _transition(
     - The delegate's email for the new status is queued (``STATUS_EMAILS``, or
       ``template``); a confirmation carries the event's calendar file. It comes
       from ``drafts``, rendered before the lock, when one fits. The history row
-      and the email's row reach the database in one round trip.
+      and the email's row (and a new registration's, its id drawn before the
+      lock) reach the database in one round trip.
 
     Through ``signals.registration_status_changed`` (same transaction):
     - ``delegates.badges.receivers``: to ``confirmed``, the badge row (and its
@@ -80,8 +82,15 @@ def _transition(
         registration.cancelled_at = now
     if to_status == Status.DECLINED:
         registration.decline_reason = reason
-    registration.save()
+    # A new registration whose id was drawn before the lock is written in the round
+    # trip below, without RETURNING; any other through save() (an UPDATE's row
+    # count must be read, which a pipeline cannot give).
+    drawn = registration._state.adding and registration.pk is not None
+    if not drawn:
+        registration.save()
     with _one_round_trip():
+        if drawn:
+            _insert_drawn(registration)
         # The history row's id is never read, so it is written without RETURNING
         # (ignore_conflicts: the table's only unique key is its serial id) and goes
         # to the server with the email's row, whose id is the first answer awaited.
@@ -113,6 +122,34 @@ def _transition(
         prepared=prepared or {},
     )
     return registration
+
+
+def _insert_drawn(registration: Registration) -> None:
+    """INSERT a new registration whose id is already set, asking nothing back: what
+    ``save()`` does, with its signals, but without RETURNING."""
+    meta = Registration._meta
+    using = router.db_for_write(Registration, instance=registration)
+    pre_save.send(
+        sender=Registration,
+        instance=registration,
+        raw=False,
+        using=using,
+        update_fields=None,
+    )
+    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    Registration._base_manager.using(using)._insert(
+        [registration], fields=fields, returning_fields=None, using=using
+    )
+    registration._state.adding = False
+    registration._state.db = using
+    post_save.send(
+        sender=Registration,
+        instance=registration,
+        created=True,
+        raw=False,
+        using=using,
+        update_fields=None,
+    )
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ import threading
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.signals import template_rendered
 from django.utils import timezone
@@ -221,7 +222,9 @@ def test_a_new_registration_locks_only_the_seats_row_and_then_writes(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_history_and_email_rows_share_one_round_trip(edition, make_delegate):
+def test_the_registration_history_and_email_rows_share_one_round_trip(
+    edition, make_delegate
+):
     services.registration_create(
         edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
     )
@@ -239,10 +242,11 @@ def test_the_history_and_email_rows_share_one_round_trip(edition, make_delegate)
             edition=edition, user=user, consent_terms=True
         )
 
-    # Sent without waiting for the first (psycopg's pipeline mode): the registration
-    # row, whose id they need, and the badge's, from a receiver, each wait.
+    # Sent without waiting for each answer (psycopg's pipeline mode): the
+    # registration (its id drawn before the lock), its history and its email; the
+    # badge's row, from a receiver, goes on its own.
     assert pipelined == {
-        "delegates_registration": False,
+        "delegates_registration": True,
         "delegates_registrationstatuschange": True,
         "mail_outboxemail": True,
         "delegates_badge": False,
@@ -250,6 +254,45 @@ def test_the_history_and_email_rows_share_one_round_trip(edition, make_delegate)
     assert list(
         registration.status_changes.values_list("from_status", "to_status", "actor")
     ) == [("", Status.CONFIRMED, user.pk)]
+    assert _emails(user) == [(user.email, "registration_confirmed")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submission_under_the_pipeline_registers_once(edition, make_delegate):
+    # Two submissions of one person at once: the second's row, sent in the pipeline,
+    # breaks the unique constraint; the service answers "already registered" and
+    # its number and place are rolled back with it.
+    services.registration_create(
+        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+    )
+    user = make_delegate("twice@police.uk")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        try:
+            barrier.wait(10)
+            services.registration_create(edition=edition, user=user, consent_terms=True)
+            outcomes.append("registered")
+        except ValidationError as error:
+            outcomes.append(" ".join(error.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) == sorted(
+        ["registered", f"{user.email} is already registered for {edition.title}."]
+    )
+    registration = Registration.objects.get(user=user)
+    assert registration.number == 2
+    assert EditionSeats.objects.values_list("confirmed", "last_number").get() == (2, 2)
+    assert RegistrationStatusChange.objects.filter(registration__user=user).count() == 1
     assert _emails(user) == [(user.email, "registration_confirmed")]
 
 
