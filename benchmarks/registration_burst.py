@@ -11,10 +11,12 @@ and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
 2. Starts a real Celery worker (prefork, ``--worker-concurrency`` processes) on the
    same machine and broker, so the work a registration hands to tasks (badges, the
    QR code, delivering emails to Django's dummy backend) is paid for during the
-   burst, and gunicorn (4 sync workers) on 127.0.0.1 with the product's WSGI app,
-   persistent database connections and ``SOCEX_MEASURE_LOCK`` set: the application
-   then logs how long each transaction held an edition's lock (``LOCK_TIMING_LOG``,
-   from taking it to the commit).
+   burst, with the CPU weight docker-compose.yml gives the worker service
+   (``cpu_shares``), and gunicorn on 127.0.0.1 with the product's WSGI app and its
+   number of sync workers (``socex/gunicorn.py``: GUNICORN_WORKERS, 3, as in
+   docker-compose.yml), persistent database connections and ``SOCEX_MEASURE_LOCK``
+   set: the application then logs how long each transaction held an edition's lock
+   (``LOCK_TIMING_LOG``, from the lock's grant to the commit).
 3. Baseline: the same clients POST to a minimal view (benchmark URL conf only) that
    writes one row, through the same middleware.
 4. Burst: ``--clients`` concurrent clients in a closed loop (each sends its next
@@ -23,8 +25,8 @@ and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
    registration's email and rendered every confirmed delegate's badge.
 
 Options: ``--clients``, ``--workers``, ``--threads`` (gunicorn),
-``--worker-concurrency`` (Celery); ``BENCH_TIMELINE=1`` prints latency per 50
-requests over time.
+``--worker-concurrency`` and ``--worker-cpu-shares`` (Celery); ``BENCH_TIMELINE=1``
+prints latency per 50 requests over time.
 
 Prints a table, then ``RESULT registrations=600 confirmed=<n> waitlisted=<n>
 overbooked=0 errors=<n> rps=<r> p50_ms=<a> p95_ms=<b> baseline_rps=<c> ratio=<r/c>
@@ -56,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.gunicorn_server import free_port, start_gunicorn, tool  # noqa: E402
 from benchmarks.signed_in import signed_in_delegates  # noqa: E402
+from socex import gunicorn as gunicorn_config  # noqa: E402  (the product's workers)
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
@@ -406,7 +409,7 @@ def lock_times(path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=gunicorn_config.workers)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker-concurrency", type=int, default=1)
     parser.add_argument(
