@@ -19,6 +19,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.signals import template_rendered
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from delegates import services
@@ -255,6 +256,29 @@ def test_the_registration_history_and_email_rows_share_one_round_trip(
         registration.status_changes.values_list("from_status", "to_status", "actor")
     ) == [("", Status.CONFIRMED, user.pk)]
     assert _emails(user) == [(user.email, "registration_confirmed")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_registration_costs_a_fixed_number_of_queries(edition, make_delegate):
+    services.registration_create(
+        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+    )
+    user = make_delegate("second@police.uk")
+
+    with CaptureQueriesContext(connection) as queries:
+        registration = services.registration_create(
+            edition=edition, user=user, consent_terms=True
+        )
+
+    # The transaction's, up to its COMMIT (then eager Celery runs the tasks): BEGIN;
+    # before the lock: speaker?, profile, registered already?, verified address,
+    # trusted domains, seats as committed, workshops' prepare hook, the id drawn;
+    # the lock (number and place); its row, history and email (one round trip);
+    # the badge's row; COMMIT.
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sql.index("COMMIT") + 1 == 15
+    assert registration.status == Status.CONFIRMED
 
 
 @pytest.mark.postgres
