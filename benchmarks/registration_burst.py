@@ -11,10 +11,12 @@ and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
 2. Starts a real Celery worker (prefork, ``--worker-concurrency`` processes) on the
    same machine and broker, so the work a registration hands to tasks (badges, the
    QR code, delivering emails to Django's dummy backend) is paid for during the
-   burst, and gunicorn (4 sync workers) on 127.0.0.1 with the product's WSGI app,
-   persistent database connections and ``SOCEX_MEASURE_LOCK`` set: the application
-   then logs how long each transaction held an edition's lock (``LOCK_TIMING_LOG``,
-   from taking it to the commit).
+   burst, with the CPU weight docker-compose.yml gives the worker service
+   (``cpu_shares``), and gunicorn on 127.0.0.1 with the product's WSGI app and its
+   number of sync workers (``socex/gunicorn.py``: GUNICORN_WORKERS, 3, as in
+   docker-compose.yml), persistent database connections and ``SOCEX_MEASURE_LOCK``
+   set: the application then logs how long each transaction held an edition's lock
+   (``LOCK_TIMING_LOG``, from the lock's grant to the commit).
 3. Baseline: the same clients POST to a minimal view (benchmark URL conf only) that
    writes one row, through the same middleware.
 4. Burst: ``--clients`` concurrent clients in a closed loop (each sends its next
@@ -23,8 +25,8 @@ and Redis on 127.0.0.1 (CELERY_BROKER_URL, default redis://127.0.0.1:6379/2).
    registration's email and rendered every confirmed delegate's badge.
 
 Options: ``--clients``, ``--workers``, ``--threads`` (gunicorn),
-``--worker-concurrency`` (Celery); ``BENCH_TIMELINE=1`` prints latency per 50
-requests over time.
+``--worker-concurrency`` and ``--worker-cpu-shares`` (Celery); ``BENCH_TIMELINE=1``
+prints latency per 50 requests over time.
 
 Prints a table, then ``RESULT registrations=600 confirmed=<n> waitlisted=<n>
 overbooked=0 errors=<n> rps=<r> p50_ms=<a> p95_ms=<b> baseline_rps=<c> ratio=<r/c>
@@ -39,6 +41,7 @@ import argparse
 import http.client
 import os
 import queue
+import re
 import secrets
 import signal
 import statistics
@@ -55,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.gunicorn_server import free_port, start_gunicorn, tool  # noqa: E402
 from benchmarks.signed_in import signed_in_delegates  # noqa: E402
+from socex import gunicorn as gunicorn_config  # noqa: E402  (the product's workers)
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
@@ -255,12 +259,41 @@ def count(slug: str) -> dict:
     return result
 
 
-def start_worker(concurrency: int, nice: int) -> subprocess.Popen:
-    """A Celery worker on the benchmark's broker and database, in its own session,
-    at CPU priority ``nice`` (0: the same as gunicorn's)."""
+# The kernel's CPU weight of each nice value from 0 to 19 (sched_prio_to_weight): a
+# session's autogroup at nice n gets WEIGHTS[n] against 1024 for a session at 0.
+WEIGHTS = [1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36]
+WEIGHTS += [29, 23, 18, 15]
+
+
+def compose_cpu_shares(service: str) -> int:
+    """``cpu_shares`` of ``service`` in the product's docker-compose.yml (1024, the
+    default, when it sets none)."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    block = re.search(rf"^  {service}:\n((?:    .*\n|\n)*)", text, re.M)
+    shares = block and re.search(r"^    cpu_shares: *(\d+)", block.group(1), re.M)
+    return int(shares.group(1)) if shares else 1024
+
+
+def nice_for_shares(shares: int) -> int:
+    """The autogroup nice value whose weight is nearest to ``shares``."""
+    return min(range(len(WEIGHTS)), key=lambda n: abs(WEIGHTS[n] - shares))
+
+
+def start_worker(concurrency: int, cpu_shares: int) -> subprocess.Popen:
+    """A Celery worker on the benchmark's broker and database, in its own session.
+
+    Each session (gunicorn's, the worker's, PostgreSQL's) is a scheduling group of
+    its own (the kernel's autogroups), as each compose service is a cgroup: the
+    worker's session gets ``cpu_shares`` against gunicorn's 1024, through its
+    autogroup's nice value, as docker-compose.yml gives the worker service.
+    """
     env = {k: v for k, v in os.environ.items() if k != "SOCEX_MEASURE_LOCK"}
+    nice = nice_for_shares(cpu_shares)
+    autogroups = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = autogroups.exists() and autogroups.read_text().strip() == "1"
     command = [
-        *(["nice", "-n", str(nice)] if nice else []),
+        # Without autogroups, each process has a weight of its own.
+        *(["nice", "-n", str(nice)] if nice and not grouped else []),
         tool("celery"),
         "--app",
         "socex",
@@ -275,7 +308,11 @@ def start_worker(concurrency: int, nice: int) -> subprocess.Popen:
         "--without-mingle",
         "--without-heartbeat",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    if nice and grouped:
+        # Before the pool forks: its processes stay in this session's group.
+        Path(f"/proc/{worker.pid}/autogroup").write_text(str(nice))
+    return worker
 
 
 def wait_for_worker(worker: subprocess.Popen, timeout: float = 60) -> None:
@@ -372,10 +409,12 @@ def lock_times(path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=gunicorn_config.workers)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker-concurrency", type=int, default=1)
-    parser.add_argument("--worker-nice", type=int, default=0)
+    parser.add_argument(
+        "--worker-cpu-shares", type=int, default=compose_cpu_shares("worker")
+    )
     parser.add_argument("--drain-timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -385,7 +424,7 @@ def main() -> None:
     slug, keys = setup(run)
     purge_queue()
     lock_log = Path(tempfile.mkstemp(prefix="socex-lock-", suffix=".log")[1])
-    worker = start_worker(args.worker_concurrency, args.worker_nice)
+    worker = start_worker(args.worker_concurrency, args.worker_cpu_shares)
     server = None
     try:
         wait_for_worker(worker)
@@ -439,7 +478,7 @@ def main() -> None:
     print(
         f"clients={args.clients} gunicorn workers={args.workers} "
         f"threads={args.threads} celery concurrency={args.worker_concurrency} "
-        f"nice={args.worker_nice} "
+        f"worker cpu_shares={args.worker_cpu_shares} "
         f"capacity={CAPACITY} outcome={outcome}"
     )
     print(

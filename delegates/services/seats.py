@@ -12,7 +12,11 @@ after everything that can be done without it (checks, rendering the emails), and
 held only for the statements that must see and write the locked state. With the
 setting ``LOCK_TIMING_LOG`` (a file path; the burst benchmark's settings only), the
 time from taking the lock to the commit is appended to that file, one line in
-milliseconds per transaction.
+milliseconds per transaction: for ``_take_place``, from the moment PostgreSQL granted
+the row lock (the statement returns ``clock_timestamp()`` read right after it, which
+is compared with this host's clock once the commit returned, so the database must run
+on the same host); for ``_lock_edition``, from just before its locking statement is
+sent (its wait for the lock included, so an upper bound).
 """
 
 import time
@@ -34,14 +38,17 @@ def _lock_edition(edition_id: int) -> tuple[Edition, EditionSeats]:
     """Lock the edition, then its seats row (created on first use); sync capacity.
 
     Two statements on purpose: a row joined into the locking query would be read
-    from the snapshot taken before the lock was granted, i.e. possibly stale.
+    from the snapshot taken before the lock was granted, i.e. possibly stale. The
+    lock is timed from before the first is sent: a SELECT ... FOR UPDATE evaluates
+    its columns before it waits for the lock, so it cannot report when it got it.
     """
+    asked_at = time.time()
     edition = (
         Edition.objects.select_for_update(no_key=True, of=("self",))
         .select_related("series", "venue")
         .get(pk=edition_id)
     )
-    _time_until_commit(time.perf_counter())
+    _time_until_commit(asked_at)
     seats = EditionSeats.objects.select_for_update().filter(edition=edition).first()
     if seats is None:
         # Count what is there (e.g. rows loaded in bulk) so the counter starts true.
@@ -77,18 +84,24 @@ class SeatsNow(NamedTuple):
 # One statement takes the seats row's lock, reads it as the lock leaves it (the CTE's
 # FOR UPDATE sees the newest committed version; the UPDATE, re-checking that row,
 # writes from it) and hands out the next number and, when asked and free, a place.
+# ``granted`` reads the clock once ``locked`` has its row, i.e. the lock: the time
+# the lock is held is counted from there (``_time_until_commit``).
 _TAKE_PLACE_SQL = """
-WITH locked AS (
+WITH locked AS MATERIALIZED (
     SELECT edition_id, confirmed FROM delegates_editionseats
     WHERE edition_id = %(edition)s FOR UPDATE
+), granted AS MATERIALIZED (
+    SELECT edition_id, confirmed,
+        extract(epoch FROM clock_timestamp())::float8 AS locked_at
+    FROM locked
 )
 UPDATE delegates_editionseats AS seats
 SET last_number = seats.last_number + 1,
     confirmed = seats.confirmed
         + CASE WHEN %(seat)s AND seats.confirmed < seats.capacity THEN 1 ELSE 0 END
-FROM locked
-WHERE seats.edition_id = locked.edition_id
-RETURNING seats.last_number, seats.confirmed > locked.confirmed
+FROM granted
+WHERE seats.edition_id = granted.edition_id
+RETURNING seats.last_number, seats.confirmed > granted.confirmed, granted.locked_at
 """
 
 
@@ -111,13 +124,14 @@ def _take_place(edition_id: int, *, seat: bool) -> tuple[int, bool] | None:
             row = cursor.fetchone()
         if row is None:
             return None
-        _time_until_commit(time.perf_counter())
+        _time_until_commit(row[2])
         return row[0], row[1]
     # Elsewhere (SQLite: one writer at a time) two statements do the same.
+    asked_at = time.time()
     seats = EditionSeats.objects.select_for_update().filter(pk=edition_id).first()
     if seats is None:
         return None
-    _time_until_commit(time.perf_counter())
+    _time_until_commit(asked_at)
     seated = seat and seats.confirmed < seats.capacity
     seats.last_number += 1
     seats.confirmed += seated
@@ -126,12 +140,14 @@ def _take_place(edition_id: int, *, seat: bool) -> tuple[int, bool] | None:
 
 
 def _time_until_commit(locked_at: float) -> None:
+    """With ``LOCK_TIMING_LOG``, log after the commit how long the lock taken at
+    ``locked_at`` (seconds since the epoch, this host's clock) was held."""
     path = getattr(settings, "LOCK_TIMING_LOG", "")
     if not path:
         return
 
     def record() -> None:
-        held = (time.perf_counter() - locked_at) * 1000
+        held = (time.time() - locked_at) * 1000
         with open(path, "a", encoding="ascii") as log:
             log.write(f"{held:.3f}\n")
 

@@ -1,5 +1,9 @@
 """The one place a registration's status changes, and the waiting list moves."""
 
+import contextlib
+
+from django.db import connection, router
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from events.models import Edition
@@ -42,7 +46,9 @@ def _transition(
     - A ``RegistrationStatusChange`` records who, when, from, to and why.
     - The delegate's email for the new status is queued (``STATUS_EMAILS``, or
       ``template``); a confirmation carries the event's calendar file. It comes
-      from ``drafts``, rendered before the lock, when one fits.
+      from ``drafts``, rendered before the lock, when one fits. The history row
+      and the email's row (and a new registration's, its id drawn before the
+      lock) reach the database in one round trip.
 
     Through ``signals.registration_status_changed`` (same transaction):
     - ``delegates.badges.receivers``: to ``confirmed``, the badge row (and its
@@ -76,14 +82,38 @@ def _transition(
         registration.cancelled_at = now
     if to_status == Status.DECLINED:
         registration.decline_reason = reason
-    registration.save()
-    RegistrationStatusChange.objects.create(
-        registration=registration,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        reason=reason,
-    )
+    # A new registration whose id was drawn before the lock is written in the round
+    # trip below, without RETURNING; any other through save() (an UPDATE's row
+    # count must be read, which a pipeline cannot give).
+    drawn = registration._state.adding and registration.pk is not None
+    if not drawn:
+        registration.save()
+    with _one_round_trip():
+        if drawn:
+            _insert_drawn(registration)
+        # The history row's id is never read, so it is written without RETURNING
+        # (ignore_conflicts: the table's only unique key is its serial id) and goes
+        # to the server with the email's row, whose id is the first answer awaited.
+        RegistrationStatusChange.objects.bulk_create(
+            [
+                RegistrationStatusChange(
+                    registration=registration,
+                    from_status=from_status,
+                    to_status=to_status,
+                    actor=actor,
+                    reason=reason,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        # Each change queues its own email, so no idempotency key is needed.
+        _queue_status_email(
+            registration,
+            template=template or STATUS_EMAILS[to_status],
+            key=None,
+            reason=reason,
+            drafts=drafts,
+        )
     signals.registration_status_changed.send(
         sender=Registration,
         registration=registration,
@@ -91,15 +121,49 @@ def _transition(
         to_status=to_status,
         prepared=prepared or {},
     )
-    # Each change queues its own email, so no idempotency key is needed.
-    _queue_status_email(
-        registration,
-        template=template or STATUS_EMAILS[to_status],
-        key=None,
-        reason=reason,
-        drafts=drafts,
-    )
     return registration
+
+
+def _insert_drawn(registration: Registration) -> None:
+    """INSERT a new registration whose id is already set, asking nothing back: what
+    ``save()`` does, with its signals, but without RETURNING."""
+    meta = Registration._meta
+    using = router.db_for_write(Registration, instance=registration)
+    pre_save.send(
+        sender=Registration,
+        instance=registration,
+        raw=False,
+        using=using,
+        update_fields=None,
+    )
+    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    Registration._base_manager.using(using)._insert(
+        [registration], fields=fields, returning_fields=None, using=using
+    )
+    registration._state.adding = False
+    registration._state.db = using
+    post_save.send(
+        sender=Registration,
+        instance=registration,
+        created=True,
+        raw=False,
+        using=using,
+        update_fields=None,
+    )
+
+
+@contextlib.contextmanager
+def _one_round_trip():
+    """On PostgreSQL, send the block's statements without waiting for each answer
+    (psycopg's pipeline mode): the first result read waits for all before it, the
+    end of the block for the rest. Only for statements whose row count nobody
+    reads: an UPDATE's reads -1 in a pipeline (so never a model's save())."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
 
 
 def _promote(
