@@ -1,9 +1,11 @@
 """Badge receivers: connected from DelegatesConfig.ready().
 
-A registration that becomes confirmed gets its badge rendered (no email of its own: the
-confirmation points to My SOCEX), and one that stops being confirmed loses its
-check-in; a profile edit re-renders the badges of that person's confirmed
-registrations (the content hash skips those whose printed text did not change),
+A registration that becomes confirmed gets its badge row from the status change itself
+(``services.transitions._transition`` writes it in its one round trip, and the badge is
+rendered after commit, with no email of its own: the confirmation points to My SOCEX);
+here, one that stops being confirmed loses its check-in; a profile edit re-renders the
+badges of that person's confirmed registrations (the content hash skips those whose
+printed text did not change),
 emailed only when an organiser made the edit (``changed_by_organiser``, set by the
 admin).
 """
@@ -15,12 +17,6 @@ from ..models import Profile, Registration
 from ..signals import registration_status_changed
 from . import tasks  # noqa: F401  (registers the Celery tasks with the worker)
 from .services import badge_schedule_render, check_in_undo
-
-
-@receiver(registration_status_changed, dispatch_uid="badges_on_status_change")
-def render_badge_when_confirmed(sender, registration, from_status, to_status, **kwargs):
-    if to_status == Registration.Status.CONFIRMED:
-        badge_schedule_render(registration=registration)
 
 
 @receiver(registration_status_changed, dispatch_uid="badges_undo_check_in")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from events.models import Edition
 
 from .. import selectors, signals
+from ..badges.services import badge_schedule_render
 from ..models import EditionSeats, Registration, RegistrationStatusChange, User
 from .emails import (
     PROMOTED,
@@ -46,13 +47,16 @@ def _transition(
     - A ``RegistrationStatusChange`` records who, when, from, to and why.
     - The delegate's email for the new status is queued (``STATUS_EMAILS``, or
       ``template``); a confirmation carries the event's calendar file. It comes
-      from ``drafts``, rendered before the lock, when one fits. The history row
-      and the email's row (and a new registration's, its id drawn before the
-      lock) reach the database in one round trip.
+      from ``drafts``, rendered before the lock, when one fits.
+    - To ``confirmed``, the badge row (and its check-in token) is made and the
+      badge rendered after commit (``badges.services.badge_schedule_render``).
+    - The history row, the badge row and the email's row (and a new
+      registration's, its id drawn before the lock) reach the database in one
+      round trip.
 
     Through ``signals.registration_status_changed`` (same transaction):
-    - ``delegates.badges.receivers``: to ``confirmed``, the badge row (and its
-      check-in token) is made and the badge is rendered after commit, then emailed.
+    - ``delegates.badges.receivers``: from ``confirmed`` to anything else, the
+      check-in is undone.
     - ``workshops.receivers``: to any other status, the workshop seats held are
       released (an audit entry; the late-choice window closes); to ``confirmed``
       after the choice deadline or a published allocation, a 72-hour late-choice
@@ -106,6 +110,8 @@ def _transition(
             ],
             ignore_conflicts=True,
         )
+        # Also an INSERT whose answer is not read (ON CONFLICT DO NOTHING).
+        badge_schedule_render(registration=registration)
         # Each change queues its own email, so no idempotency key is needed.
         _queue_status_email(
             registration,

@@ -213,13 +213,14 @@ def test_a_new_registration_locks_only_the_seats_row_and_then_writes(
     else:
         assert registration.status == Status.CONFIRMED
         assert reads == []
-    # The history row and the email's row go in one round trip, then the badge's.
+    # The registration, history, badge (when confirmed) and email rows, in one
+    # round trip.
     tables = [sql.split('"')[1] for sql in lock_watch.sql_under_lock if sql[0] == "I"]
     assert tables == [
         "delegates_registration",
         "delegates_registrationstatuschange",
-        "mail_outboxemail",
         *([] if full else ["delegates_badge"]),
+        "mail_outboxemail",
     ]
     seats = EditionSeats.objects.get(edition=edition)
     assert (seats.confirmed, seats.last_number) == (
@@ -230,7 +231,7 @@ def test_a_new_registration_locks_only_the_seats_row_and_then_writes(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_registration_history_and_email_rows_share_one_round_trip(
+def test_the_registration_history_badge_and_email_rows_share_one_round_trip(
     edition, make_delegate
 ):
     services.registration_create(
@@ -251,14 +252,15 @@ def test_the_registration_history_and_email_rows_share_one_round_trip(
         )
 
     # Sent without waiting for each answer (psycopg's pipeline mode): the
-    # registration (its id drawn before the lock), its history and its email; the
-    # badge's row, from a receiver, goes on its own.
+    # registration (its id drawn before the lock), its history, its badge and its
+    # email: the locked section is the locking statement, this, and COMMIT.
     assert pipelined == {
         "delegates_registration": True,
         "delegates_registrationstatuschange": True,
         "mail_outboxemail": True,
-        "delegates_badge": False,
+        "delegates_badge": True,
     }
+    assert registration.badge.key
     assert list(
         registration.status_changes.values_list("from_status", "to_status", "actor")
     ) == [("", Status.CONFIRMED, user.pk)]
@@ -281,8 +283,8 @@ def test_a_new_registration_costs_a_fixed_number_of_queries(edition, make_delega
     # The transaction's, up to its COMMIT (then eager Celery runs the tasks): BEGIN;
     # before the lock: speaker?, profile, registered already?, verified address,
     # trusted domains, seats as committed, workshops' prepare hook, the id drawn;
-    # the lock (number and place); its row, history and email (one round trip);
-    # the badge's row; COMMIT.
+    # the lock (number and place); its row, history, badge and email (one round
+    # trip); COMMIT.
     sql = [query["sql"] for query in queries.captured_queries]
     assert sql.index("COMMIT") + 1 == 15
     assert registration.status == Status.CONFIRMED

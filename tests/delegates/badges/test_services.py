@@ -10,8 +10,7 @@ from django.core.exceptions import ValidationError
 from delegates.badges import services
 from delegates.badges.models import Badge, BadgePrintJob, BadgeSettings
 from delegates.models import Registration
-from delegates.services import registration_create
-from delegates.signals import registration_status_changed
+from delegates.services import registration_approve, registration_create
 from socex.storage import private_storage
 from tests.factories.accounts import UserFactory
 from tests.factories.delegates import (
@@ -28,15 +27,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _confirm(registration, django_capture_on_commit_callbacks):
+    """An organiser approves the pending registration (the status change writes
+    the badge row and renders it after commit)."""
     with django_capture_on_commit_callbacks(execute=True):
-        registration.status = Registration.Status.CONFIRMED
-        registration.save()
-        registration_status_changed.send(
-            sender=Registration,
-            registration=registration,
-            from_status=Registration.Status.PENDING,
-            to_status=Registration.Status.CONFIRMED,
-        )
+        registration_approve(registration=registration, actor=UserFactory())
+    registration.refresh_from_db()
 
 
 def test_confirmation_renders_badge_without_an_email_of_its_own(
