@@ -1,11 +1,12 @@
 """Project-wide views: the health checks and the failure pages.
 
 ``/healthz`` is the liveness check a load balancer follows: this process serves and
-its database answers (200, else 503). ``/healthz/detail`` adds the broker and the
-cache for monitoring; they are reported, never failed on, because the site works
-without them (tasks wait for the sweep, pages render uncached). Neither opens a new
-connection per call: the database connection is Django's own, the broker is asked
-through one client per process, the cache through Django's per-thread pool.
+its database answers (200, else 503). ``/healthz/detail`` adds the broker, the
+cache and whether the outbox's work is being taken, for monitoring; they are
+reported, never failed on, because the site works without them (tasks wait for
+the sweep, pages render uncached). Neither opens a new connection per call: the
+database connection is Django's own, the broker is asked through one client per
+process, the cache through Django's per-thread pool.
 """
 
 import logging
@@ -28,6 +29,8 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from socex.mail.selectors import outbox_stalled
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +112,22 @@ def healthz(request):
 @never_cache
 @require_GET
 def healthz_detail(request):
-    """Liveness plus the broker and the cache, for monitoring: their failure shows
-    as ``degraded`` with a 200, since the site keeps working without them."""
-    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    """Liveness plus the broker, the cache and the background work, for monitoring:
+    their failure shows as ``degraded`` with a 200, since the site keeps working
+    without them. ``outbox`` is false when an email has waited past
+    ``OUTBOX_STALLED_AFTER`` with no attempt: the workers (or beat) are down or
+    stuck, e.g. a Celery worker that stopped consuming after a broker restart, and
+    should be restarted."""
+    database = _database_ok()
+    checks = {"database": database, "cache": _cache_ok()}
     if settings.BROKER_CONFIGURED:
         checks["broker"] = _broker_ok()
-    if not checks["database"]:
+    if database:
+        try:
+            checks["outbox"] = not outbox_stalled()
+        except DatabaseError:  # the database went away between the two questions
+            checks["outbox"] = False
+    if not database:
         status = "unavailable"
     elif all(checks.values()):
         status = "ok"

@@ -26,3 +26,13 @@ def outbox_problem_counts() -> dict[str, int]:
             ),
         ),
     )
+
+
+def outbox_stalled() -> bool:
+    """Whether an email has been due for ``OUTBOX_STALLED_AFTER`` and still not
+    tried: no worker is taking the outbox's work. A mail-server outage does not
+    count (its rows wait for a later ``next_attempt_at``). One indexed query."""
+    cutoff = timezone.now() - timedelta(seconds=float(settings.OUTBOX_STALLED_AFTER))
+    return OutboxEmail.objects.filter(
+        status=OutboxEmail.Status.QUEUED, next_attempt_at__lte=cutoff
+    ).exists()

@@ -337,6 +337,10 @@ OUTBOX_CLAIM_STALE_AFTER = env.float("OUTBOX_CLAIM_STALE_AFTER", default=10 * 60
 OUTBOX_QUEUE_GRACE = env.float("OUTBOX_QUEUE_GRACE", default=120.0)
 # Unsent for longer than this: shown to organisers as delayed.
 OUTBOX_DELAYED_AFTER = env.float("OUTBOX_DELAYED_AFTER", default=15 * 60.0)
+# An email due this long and still not tried means no worker is taking the work (one
+# stopped, or stuck after a broker restart): /healthz/detail reports "outbox" false.
+# Past the sweep's interval and grace, short of OUTBOX_DELAYED_AFTER.
+OUTBOX_STALLED_AFTER = env.float("OUTBOX_STALLED_AFTER", default=10 * 60.0)
 # Rows sent over one SMTP connection per task.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 # Accepted rows marked sent per UPDATE (1: after every message). A worker dying

@@ -86,7 +86,12 @@ def test_healthz_detail_reports_broker_unreachable(client, settings, monkeypatch
     response = client.get("/healthz/detail")
     assert response.status_code == 200
     body = json.loads(response.content)
-    assert body["checks"] == {"database": True, "cache": True, "broker": False}
+    assert body["checks"] == {
+        "database": True,
+        "cache": True,
+        "broker": False,
+        "outbox": True,
+    }
 
 
 def test_docker_compose_describes_the_production_stack():

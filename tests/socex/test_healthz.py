@@ -35,7 +35,7 @@ def test_healthz_is_200_while_the_broker_is_down(client, broker_at, redis_down_u
     assert detail.status_code == 200
     assert detail.json() == {
         "status": "degraded",
-        "checks": {"database": True, "cache": True, "broker": False},
+        "checks": {"database": True, "cache": True, "broker": False, "outbox": True},
     }
 
 
@@ -63,3 +63,57 @@ def test_healthz_detail_reuses_its_broker_connection(client, broker_at, own_redi
     after = server.info("stats")["total_connections_received"]
     assert [answer["checks"]["broker"] for answer in answers] == [True] * 5
     assert after - before == 1
+
+
+def _queued_email(*, due_ago: float):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from socex.mail.models import OutboxEmail
+
+    return OutboxEmail.objects.create(
+        to="officer@police.uk",
+        subject="Registration received",
+        body_text="b",
+        status=OutboxEmail.Status.QUEUED,
+        next_attempt_at=timezone.now() - timedelta(seconds=due_ago),
+    )
+
+
+def test_healthz_detail_reports_an_outbox_no_worker_takes(client, settings):
+    """A worker that stopped consuming (as Celery's can after a Redis restart) or a
+    stopped beat leaves emails due and untried: monitoring is told, the node stays
+    in (liveness is the database only)."""
+    settings.BROKER_CONFIGURED = False
+    settings.OUTBOX_STALLED_AFTER = 600
+    _queued_email(due_ago=30)  # just queued: its task is on the way
+
+    assert client.get("/healthz/detail").json() == {
+        "status": "ok",
+        "checks": {"database": True, "cache": True, "outbox": True},
+    }
+
+    _queued_email(due_ago=601)
+    detail = client.get("/healthz/detail")
+
+    assert detail.status_code == 200
+    assert detail.json() == {
+        "status": "degraded",
+        "checks": {"database": True, "cache": True, "outbox": False},
+    }
+    assert client.get("/healthz").status_code == 200
+
+
+def test_an_email_waiting_out_a_mail_server_outage_is_not_a_stalled_outbox(
+    client, settings
+):
+    """Retries scheduled later (the mail server refused) are the outbox working."""
+    from socex.mail.models import OutboxEmail
+
+    settings.BROKER_CONFIGURED = False
+    settings.OUTBOX_STALLED_AFTER = 600
+    email = _queued_email(due_ago=-3600)  # next attempt in an hour
+    OutboxEmail.objects.filter(pk=email.pk).update(attempts=3)
+
+    assert client.get("/healthz/detail").json()["checks"]["outbox"] is True
