@@ -136,6 +136,7 @@ class EmailDraft:
     calendar_name: str
     reference_slot: str  # "" when the reference was known when drafting
     position_slot: str  # "" for an email that shows no waiting-list position
+    outbox_pk: int | None = None  # set when taken (``EmailDrafts.take``)
 
     def fits(self, registration: Registration, *, template: str, reason: str) -> bool:
         return (
@@ -220,6 +221,9 @@ class EmailDrafts:
 
     def __init__(self) -> None:
         self._drafts: dict[tuple[int, str], EmailDraft] = {}
+        # An outbox id reserved before the lock for the one email the change sends
+        # (``socex.db.serial_ids_reserve``), used by the first draft taken.
+        self.outbox_pk: int | None = None
 
     def __len__(self) -> int:
         return len(self._drafts)
@@ -271,6 +275,7 @@ class EmailDrafts:
         if draft is not None and draft.fits(
             registration, template=template, reason=reason
         ):
+            draft.outbox_pk, self.outbox_pk = self.outbox_pk, None
             return draft
         return None
 
@@ -290,7 +295,7 @@ def _queue_status_email(
     if drafts is not None:
         draft = drafts.take(registration, template=template, reason=reason)
     if draft is not None:
-        email_queue_message(**draft.filled(registration), key=key)
+        email_queue_message(**draft.filled(registration), key=key, pk=draft.outbox_pk)
         return
     if drafts is not None:
         # Drafting missed this one (the waiting list or the edition changed between

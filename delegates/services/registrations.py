@@ -5,11 +5,13 @@ whose docstring lists every effect, in this app and in the apps above it."""
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
+from socex.db import serial_ids_reserve
+from socex.mail.models import OutboxEmail
 
 from .. import selectors, signals
 from ..models import EditionSeats, Registration, User
@@ -163,7 +165,10 @@ def _registration_create(
         sender=Registration, edition=edition, prepared=prepared
     )
     if existing is None and seats_now.exists and not seats_now.out_of_step:
-        pk = _registration_id_draw()
+        # The registration's id and its email's, drawn before the lock so that
+        # their rows are written under it without asking for them
+        # (``transitions._transition``: one round trip).
+        pk, drafts.outbox_pk = serial_ids_reserve(Registration, OutboxEmail)
         taken = _take_place(edition.pk, seat=trusted)
         if taken is not None:
             return _registration_insert(
@@ -235,20 +240,6 @@ def _new_status(category: str, *, trusted: bool, seated: bool) -> str:
     if not trusted:
         return Status.PENDING
     return Status.CONFIRMED if seated else Status.WAITLISTED
-
-
-def _registration_id_draw() -> int | None:
-    """On PostgreSQL, the next registration id, drawn before the lock so that the
-    row is written under it without asking for its id (``transitions._transition``
-    sends it with the history and email rows, in one round trip)."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id'))",
-            [Registration._meta.db_table],
-        )
-        return cursor.fetchone()[0]
 
 
 def _registration_insert(

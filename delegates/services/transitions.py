@@ -2,11 +2,11 @@
 
 import contextlib
 
-from django.db import connection, router
-from django.db.models.signals import post_save, pre_save
+from django.db import connection
 from django.utils import timezone
 
 from events.models import Edition
+from socex.db import insert_reserved
 
 from .. import selectors, signals
 from ..badges.services import badge_schedule_render
@@ -94,7 +94,7 @@ def _transition(
         registration.save()
     with _one_round_trip():
         if drawn:
-            _insert_drawn(registration)
+            insert_reserved(registration)
         # The history row's id is never read, so it is written without RETURNING
         # (ignore_conflicts: the table's only unique key is its serial id) and goes
         # to the server with the email's row, whose id is the first answer awaited.
@@ -112,7 +112,9 @@ def _transition(
         )
         # Also an INSERT whose answer is not read (ON CONFLICT DO NOTHING).
         badge_schedule_render(registration=registration)
-        # Each change queues its own email, so no idempotency key is needed.
+        # Each change queues its own email, so no idempotency key is needed. With
+        # an id reserved before the lock (``drafts.outbox_pk``), its row asks
+        # nothing back either: the block's one wait is at its end.
         _queue_status_email(
             registration,
             template=template or STATUS_EMAILS[to_status],
@@ -128,34 +130,6 @@ def _transition(
         prepared=prepared or {},
     )
     return registration
-
-
-def _insert_drawn(registration: Registration) -> None:
-    """INSERT a new registration whose id is already set, asking nothing back: what
-    ``save()`` does, with its signals, but without RETURNING."""
-    meta = Registration._meta
-    using = router.db_for_write(Registration, instance=registration)
-    pre_save.send(
-        sender=Registration,
-        instance=registration,
-        raw=False,
-        using=using,
-        update_fields=None,
-    )
-    fields = [f for f in meta.local_concrete_fields if not f.generated]
-    Registration._base_manager.using(using)._insert(
-        [registration], fields=fields, returning_fields=None, using=using
-    )
-    registration._state.adding = False
-    registration._state.db = using
-    post_save.send(
-        sender=Registration,
-        instance=registration,
-        created=True,
-        raw=False,
-        using=using,
-        update_fields=None,
-    )
 
 
 @contextlib.contextmanager

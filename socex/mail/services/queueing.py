@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from socex.db import insert_reserved
 from socex.tasks import enqueue_on_commit
 
 from .. import crypto, tasks
@@ -72,8 +73,13 @@ def email_queue_message(
     template: str = "",
     secret: bool = False,
     group: uuid.UUID | None = None,
+    pk: int | None = None,
 ) -> OutboxEmail | None:
     """Write one outbox row and deliver it after commit.
+
+    ``pk``: an id reserved with ``socex.db.serial_ids_reserve`` (without ``key``);
+    the row is then written asking nothing back, so that it can go to the database
+    with a locked section's other writes in one round trip.
 
     Call it inside the transaction of the change the email reports. With a ``key``
     already used, nothing is queued and ``None`` is returned. With ``secret`` (the
@@ -100,6 +106,9 @@ def email_queue_message(
                 email = OutboxEmail.objects.create(key=key, **fields)
         except IntegrityError:
             return None
+    elif pk is not None:
+        email = OutboxEmail(pk=pk, **fields)
+        insert_reserved(email)
     else:
         email = OutboxEmail.objects.create(**fields)
     _deliver_after_commit(email.pk)
