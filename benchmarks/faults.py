@@ -93,6 +93,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.builders import series_and_venue  # noqa: E402
 from benchmarks.gunicorn_server import free_port, start_gunicorn  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -497,27 +498,10 @@ def make_edition(label: str, capacity: int):
     from django.utils import timezone  # noqa: PLC0415
 
     from delegates.models import TrustedDomain  # noqa: PLC0415
-    from events.models import Edition, Series, Venue  # noqa: PLC0415
+    from events.models import Edition  # noqa: PLC0415
 
-    series, _ = Series.objects.get_or_create(
-        slug="faults-series",
-        defaults={
-            "name": "Faults Conference",
-            "short_name": "Faults",
-            "code": "FL",
-            "usual_month": 11,
-            "audience": "Benchmark",
-            "description": "Benchmark",
-        },
-    )
-    venue, _ = Venue.objects.get_or_create(
-        slug="faults-venue",
-        defaults={
-            "name": "Faults Centre",
-            "address": "1 Road",
-            "town": "Warwick",
-            "postcode": "CV34 4AA",
-        },
+    series, venue = series_and_venue(
+        "faults", name="Faults Conference", short_name="Faults", code="FL"
     )
     year = 2100 + Edition.objects.filter(series=series).count()
     day = timezone.localdate().replace(year=timezone.localdate().year + 1)

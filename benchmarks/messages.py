@@ -50,6 +50,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.builders import series_and_venue  # noqa: E402
 from benchmarks.gunicorn_server import free_port, tool  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socex_bench")
@@ -234,29 +235,19 @@ def setup(recipients: int):
     from django.utils import timezone
 
     from delegates.models import EditionSeats, Profile, Registration, User
-    from events.models import Edition, Series, Venue
+    from events.models import Edition
 
     call_command("migrate", verbosity=0)
     run = uuid.uuid4().hex[:8]
-    series, _ = Series.objects.get_or_create(
-        slug="bench-messages",
-        defaults={
-            "name": "Benchmark Messages Conference",
-            "short_name": "Bench messages",
-            "code": "BM",
-            "usual_month": 11,
-            "audience": "Benchmark",
-            "description": "Benchmark",
-        },
-    )
-    venue, _ = Venue.objects.get_or_create(
-        slug="bench-messages-venue",
-        defaults={
-            "name": "Crowne Plaza",
-            "address": "Bridgefoot",
-            "town": "Stratford-upon-Avon",
-            "postcode": "CV37 6YR",
-        },
+    series, venue = series_and_venue(
+        "bench-messages",
+        name="Benchmark Messages Conference",
+        short_name="Bench messages",
+        code="BM",
+        venue_name="Crowne Plaza",
+        address="Bridgefoot",
+        town="Stratford-upon-Avon",
+        postcode="CV37 6YR",
     )
     year = 2200 + Edition.objects.filter(series=series).count()
     day = timezone.localdate().replace(year=year)

@@ -56,6 +56,7 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.builders import series_and_venue  # noqa: E402
 from benchmarks.gunicorn_server import free_port, start_gunicorn, tool  # noqa: E402
 from benchmarks.signed_in import signed_in_delegates  # noqa: E402
 from socex import gunicorn as gunicorn_config  # noqa: E402  (the product's workers)
@@ -102,7 +103,7 @@ def setup(run: str):
     from django.utils import timezone
 
     from delegates.models import TrustedDomain
-    from events.models import Edition, Series, Venue
+    from events.models import Edition
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -110,25 +111,8 @@ def setup(run: str):
             "CREATE TABLE IF NOT EXISTS bench_baseline_write "
             "(id bigserial PRIMARY KEY, user_id bigint, written_at timestamptz)"
         )
-    series, _ = Series.objects.get_or_create(
-        slug="bench-series",
-        defaults={
-            "name": "Benchmark Conference",
-            "short_name": "Bench",
-            "code": "BN",
-            "usual_month": 11,
-            "audience": "Benchmark",
-            "description": "Benchmark",
-        },
-    )
-    venue, _ = Venue.objects.get_or_create(
-        slug="bench-venue",
-        defaults={
-            "name": "Bench Centre",
-            "address": "1 Road",
-            "town": "Warwick",
-            "postcode": "CV34 4AA",
-        },
+    series, venue = series_and_venue(
+        "bench-series", name="Benchmark Conference", short_name="Bench", code="BN"
     )
     year = 2100 + Edition.objects.filter(series=series).count()
     today = timezone.localdate()
