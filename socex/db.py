@@ -1,14 +1,16 @@
-"""Writing rows without waiting for the database's answer.
+"""Writing rows from a locked section without Python in between.
 
 A locked section sends its writes in one round trip (psycopg's pipeline mode, see
-``delegates.services.transitions``); an INSERT that asks for the new id back makes
-the pipeline stop and wait. So the ids are drawn from their sequences before the
-lock (``serial_ids_reserve``, one statement for several tables) and the rows are
-written with them, asking nothing back (``insert_reserved``).
+``delegates.services.admission``), built before the lock: the ids are drawn from
+their sequences (``serial_ids_reserve``, one statement for several tables), so
+nothing asks for one back, and rows that depend on what the lock decides are written
+by SQL that lets the database decide (``insert_select``).
 """
 
-from django.db import connection, models, router
-from django.db.models.signals import post_save, pre_save
+from collections.abc import Mapping, Sequence
+
+from django.db import connection, models
+from django.db.models.sql import InsertQuery
 
 
 def serial_ids_reserve(*model_classes: type[models.Model]) -> list[int | None]:
@@ -28,29 +30,73 @@ def serial_ids_reserve(*model_classes: type[models.Model]) -> list[int | None]:
         return list(cursor.fetchone())
 
 
-def insert_reserved(instance: models.Model) -> None:
-    """INSERT ``instance``, whose id is already set (``serial_ids_reserve``),
-    asking nothing back: what ``save()`` does for a new row, with its ``pre_save``
-    and ``post_save`` signals, without RETURNING. Uses the manager's ``_insert``,
-    as ``save()`` does; Django is pinned to one feature release
-    (tests/delegates/test_lock_path.py shows the statements it sends)."""
-    model = type(instance)
+def insert_select(
+    variants: Mapping[object, models.Model],
+    *,
+    source: tuple[str, Sequence],
+    choose: str,
+    where: tuple[str, Sequence] = ("TRUE", ()),
+    ignore_conflicts: bool = False,
+) -> tuple[str, list]:
+    """One ``INSERT ... SELECT`` (SQL and parameters, not run) for rows decided by
+    the database: for each row of ``source`` (what follows FROM) that passes
+    ``where``, the variant whose key equals the SQL expression ``choose``, or
+    none when no key does. Built before a lock, it lets the statement that takes
+    the lock (or one after it) write what the lock decides without Python
+    between.
+
+    Each variant is an unsaved instance of one model, its primary key set or not
+    (then the database's default); each column gets what ``save()`` would write
+    (defaults, ``auto_now``, the field's conversion) or an expression set on the
+    instance (``RawSQL``), which may name ``source``'s columns. Sends no model
+    signals, as ``bulk_create`` does not.
+    """
+    instances = list(variants.values())
+    model = type(instances[0])
     meta = model._meta
-    using = router.db_for_write(model, instance=instance)
-    pre_save.send(
-        sender=model, instance=instance, raw=False, using=using, update_fields=None
+    fields = [field for field in meta.local_concrete_fields if not field.generated]
+    if instances[0].pk is None:
+        fields = [field for field in fields if field is not meta.auto_field]
+    query = InsertQuery(model)
+    query.insert_values(fields, instances)
+    compiler = query.get_compiler(connection=connection)
+    values = {
+        key: [
+            compiler.field_as_sql(
+                field,
+                getattr(field, "get_placeholder", None),
+                compiler.prepare_value(field, compiler.pre_save_val(field, instance)),
+            )
+            for field in fields
+        ]
+        for key, instance in variants.items()
+    }
+    columns, params = [], []
+    for index, field in enumerate(fields):
+        options = [values[key][index] for key in variants]
+        if all(option == options[0] for option in options):
+            sql, column_params = options[0]
+        else:
+            whens, column_params = [], []
+            for key, (option_sql, option_params) in zip(variants, options, strict=True):
+                whens.append(f"WHEN %s THEN {option_sql}")
+                column_params += [key, *option_params]
+            sql = f"CASE {choose} {' '.join(whens)} END"
+        # Typed as the column (a literal in a SELECT list is text otherwise); a
+        # bounded varchar as text, so that a value too long fails as in INSERT.
+        column_type = field.db_type(connection)
+        if column_type.startswith("varchar"):
+            column_type = "text"
+        columns.append(f"CAST({sql} AS {column_type})")
+        params += column_params
+    quote = connection.ops.quote_name
+    keys = ", ".join(["%s"] * len(variants))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {', '.join(columns)} FROM {source[0]} "
+        f"WHERE ({where[0]}) AND {choose} IN ({keys})"
     )
-    fields = [f for f in meta.local_concrete_fields if not f.generated]
-    model._base_manager.using(using)._insert(
-        [instance], fields=fields, returning_fields=None, using=using
-    )
-    instance._state.adding = False
-    instance._state.db = using
-    post_save.send(
-        sender=model,
-        instance=instance,
-        created=True,
-        raw=False,
-        using=using,
-        update_fields=None,
-    )
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    return sql, [*params, *source[1], *where[1], *variants]

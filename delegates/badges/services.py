@@ -102,12 +102,18 @@ def badge_schedule_render(*, registration: Registration, notify: bool = False) -
     Badge.objects.bulk_create(
         [badge_new(registration, with_qr=False)], ignore_conflicts=True
     )
+    badge_render_after_commit(registration_id=registration.pk, notify=notify)
+
+
+def badge_render_after_commit(*, registration_id: int, notify: bool = False) -> None:
+    """Render the badge of ``registration_id`` once the transaction commits (the
+    badge sweep covers a publish that fails)."""
     if notify:
         enqueue_on_commit(
-            tasks.badge_render_task, registration_id=registration.pk, notify=True
+            tasks.badge_render_task, registration_id=registration_id, notify=True
         )
     else:
-        enqueue_on_commit(tasks.badge_render_task, registration_id=registration.pk)
+        enqueue_on_commit(tasks.badge_render_task, registration_id=registration_id)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +114,26 @@ def _fold(line: str) -> str:
     return "\r\n".join(parts)
 
 
+def _fold_apart(calendar: str, slots) -> str:
+    """``calendar`` folded with each of ``slots`` alone on a continuation line (a
+    fold may fall between any two characters): a value of up to 74 octets put in
+    its place by plain replacement, as the database does (``EmailDraft.
+    filled_sql``), leaves every line within 75 octets."""
+    slots = [slot for slot in slots if slot]
+    if not slots:
+        return calendar
+    split = re.compile("(" + "|".join(map(re.escape, slots)) + ")")
+    lines = []
+    for line in _FOLD.sub("", calendar).split("\r\n"):
+        pieces = split.split(line)
+        folded = [_fold(pieces[0])] if pieces[0] else []
+        for index, piece in enumerate(pieces[1:]):
+            if piece:
+                folded.append(" " + piece if index % 2 == 0 else _fold(" " + piece))
+        lines.append("\r\n".join(folded))
+    return "\r\n".join(lines)
+
+
 def _fill_calendar(calendar: str, values: dict[str, str]) -> bytes:
     text = _FOLD.sub("", calendar)
     for slot, value in values.items():
@@ -136,7 +157,6 @@ class EmailDraft:
     calendar_name: str
     reference_slot: str  # "" when the reference was known when drafting
     position_slot: str  # "" for an email that shows no waiting-list position
-    outbox_pk: int | None = None  # set when taken (``EmailDrafts.take``)
 
     def fits(self, registration: Registration, *, template: str, reason: str) -> bool:
         return (
@@ -145,6 +165,45 @@ class EmailDraft:
             and self.to == registration.user.email
             and self.edition == _edition_shown(registration.edition)
         )
+
+    def filled_sql(self, *, reference: str, position: str = "NULL") -> dict:
+        """The outbox fields that hold slots, as SQL expressions filling them in
+        the statement that writes the row (``socex.db.insert_select``):
+        ``reference`` and ``position`` name the values (SQL, e.g. columns of the
+        statement's source). The same text as ``filled``."""
+        slots = [
+            (slot, value)
+            for slot, value in (
+                (self.reference_slot, reference),
+                (self.position_slot, f"coalesce(({position})::text, '')"),
+            )
+            if slot
+        ]
+
+        def replaced(text: str) -> tuple[str, list]:
+            sql, params = "%s", [text]
+            for slot, value in slots:
+                sql = f"replace({sql}, %s, {value})"
+                params.append(slot)
+            return sql, params
+
+        subject, subject_params = replaced(self.subject)
+        fields = {
+            "subject": RawSQL(f"left({subject}, 250)", subject_params),
+            "body_text": RawSQL(*replaced(self.body_text)),
+            "body_html": RawSQL(*replaced(self.body_html)),
+            "attachments": RawSQL("'[]'::jsonb", []),
+        }
+        if self.calendar:
+            calendar, calendar_params = replaced(self.calendar)
+            # Base64 as Python writes it: the database's breaks lines every 76.
+            fields["attachments"] = RawSQL(
+                "jsonb_build_array(jsonb_build_object('filename', %s::text, "
+                "'mimetype', 'text/calendar', 'content_b64', translate(encode("
+                f"convert_to({calendar}, 'UTF8'), 'base64'), E'\\n', '')))",
+                [self.calendar_name, *calendar_params],
+            )
+        return fields
 
     def filled(self, registration: Registration) -> dict:
         """The outbox fields, the slots filled in for ``registration`` (locked)."""
@@ -196,9 +255,12 @@ def email_draft(
     subject, body_text, body_html = email_render(template=template, context=context)
     calendar = ""
     if template in WITH_CALENDAR:
-        calendar = ics.edition_calendar(
-            edition=registration.edition, registration=shown
-        ).decode()
+        calendar = _fold_apart(
+            ics.edition_calendar(
+                edition=registration.edition, registration=shown
+            ).decode(),
+            [reference_slot, position_slot],
+        )
     return EmailDraft(
         user_id=registration.user_id,
         template=template,
@@ -221,9 +283,6 @@ class EmailDrafts:
 
     def __init__(self) -> None:
         self._drafts: dict[tuple[int, str], EmailDraft] = {}
-        # An outbox id reserved before the lock for the one email the change sends
-        # (``socex.db.serial_ids_reserve``), used by the first draft taken.
-        self.outbox_pk: int | None = None
 
     def __len__(self) -> int:
         return len(self._drafts)
@@ -275,7 +334,6 @@ class EmailDrafts:
         if draft is not None and draft.fits(
             registration, template=template, reason=reason
         ):
-            draft.outbox_pk, self.outbox_pk = self.outbox_pk, None
             return draft
         return None
 
@@ -295,7 +353,7 @@ def _queue_status_email(
     if drafts is not None:
         draft = drafts.take(registration, template=template, reason=reason)
     if draft is not None:
-        email_queue_message(**draft.filled(registration), key=key, pk=draft.outbox_pk)
+        email_queue_message(**draft.filled(registration), key=key)
         return
     if drafts is not None:
         # Drafting missed this one (the waiting list or the edition changed between

@@ -5,16 +5,15 @@ whose docstring lists every effect, in this app and in the apps above it."""
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
-from socex.db import serial_ids_reserve
-from socex.mail.models import OutboxEmail
 
 from .. import selectors, signals
 from ..models import EditionSeats, Registration, User
+from .admission import reference_of, registration_admit
 from .emails import EmailDrafts
 from .seats import _lock_edition, _lock_registration, _places_now, _take_place
 from .transitions import _promote, _transition
@@ -39,10 +38,6 @@ def _check_not_over(*, edition: Edition, now: dt.datetime) -> None:
 RENEWED = _("Registered again after cancelling.")
 
 
-def _reference(edition: Edition, number: int) -> str:
-    return f"{edition.series.code}{edition.year % 100:02d}-{number:04d}"
-
-
 def registration_create(
     *,
     edition: Edition,
@@ -60,7 +55,8 @@ def registration_create(
     Everything that needs no lock is checked, and the email of each status it may end
     in rendered, before taking it, so the serialised part of a registration burst
     stays short: a new registration locks only the edition's seats row, with the
-    one statement that hands it a number and a place (``seats._take_place``);
+    one statement that hands it a number and a place and writes its rows
+    (``admission.registration_admit``);
     registering again, or an edition whose capacity changed without its signal,
     locks the edition first (``seats._lock_edition``). The new status has the
     effects listed in ``transitions._transition`` (badge, workshop window, emails).
@@ -165,25 +161,39 @@ def _registration_create(
         sender=Registration, edition=edition, prepared=prepared
     )
     if existing is None and seats_now.exists and not seats_now.out_of_step:
-        # The registration's id and its email's, drawn before the lock so that
-        # their rows are written under it without asking for them
-        # (``transitions._transition``: one round trip).
-        pk, drafts.outbox_pk = serial_ids_reserve(Registration, OutboxEmail)
-        taken = _take_place(edition.pk, seat=trusted)
-        if taken is not None:
-            return _registration_insert(
+        if connection.vendor == "postgresql":
+            # The lock, the number, the place and every row in one round trip.
+            registration = registration_admit(
                 edition,
                 user,
-                pk=pk,
-                number=taken[0],
                 category=category,
-                to_status=_new_status(category, trusted=trusted, seated=taken[1]),
+                statuses={
+                    seated: _new_status(category, trusted=trusted, seated=seated)
+                    for seated in ((True, False) if trusted else (False,))
+                },
                 actor=actor or user,
                 reason=reason,
                 now=now,
                 drafts=drafts,
                 prepared=prepared,
             )
+            if registration is not None:
+                return registration
+        else:
+            taken = _take_place(edition.pk, seat=trusted)
+            if taken is not None:
+                return _registration_insert(
+                    edition,
+                    user,
+                    number=taken[0],
+                    category=category,
+                    to_status=_new_status(category, trusted=trusted, seated=taken[1]),
+                    actor=actor or user,
+                    reason=reason,
+                    now=now,
+                    drafts=drafts,
+                    prepared=prepared,
+                )
     if category == Category.DELEGATE and seats_now.out_of_step:
         drafts.add_promotions(edition, places=seats_now.places)
 
@@ -246,7 +256,6 @@ def _registration_insert(
     edition: Edition,
     user: User,
     *,
-    pk: int | None = None,
     number: int,
     category: str,
     to_status: str,
@@ -259,12 +268,11 @@ def _registration_insert(
     """The new registration with ``number``, its seat already counted, under the
     seats lock: the writes of ``_transition`` only."""
     registration = Registration(
-        pk=pk,
         edition=edition,
         user=user,
         category=category,
         number=number,
-        reference=_reference(edition, number),
+        reference=reference_of(edition, number),
         consent_terms=True,
         consented_at=now,
     )

@@ -6,24 +6,25 @@ lock, and keeps ``EditionSeats.confirmed`` in step; the seats row's check constr
 is the database's last word on overbooking.
 
 A new registration locks only the seats row, in the one statement that gives it a
-number and a place (``_take_place``); every other change takes both locks. The lock
-serialises every change of an edition's registrations, so it is taken late,
-after everything that can be done without it (checks, rendering the emails), and is
-held only for the statements that must see and write the locked state. With the
+number and a place and writes its row (``_take_place_sql``); every other change
+takes both locks. The lock serialises every change of an edition's registrations,
+so it is taken late, after everything that can be done without it (checks,
+rendering the emails, building the SQL), and is held only for the statements that
+must see and write the locked state. With the
 setting ``LOCK_TIMING_LOG`` (a file path; the burst benchmark's settings only), the
 time from taking the lock to the commit is appended to that file, one line in
-milliseconds per transaction: for ``_take_place``, from the moment PostgreSQL granted
-the row lock (the statement returns ``clock_timestamp()`` read right after it, which
-is compared with this host's clock once the commit returned, so the database must run
-on the same host); for ``_lock_edition``, from just before its locking statement is
-sent (its wait for the lock included, so an upper bound).
+milliseconds per transaction: for ``_take_place_sql``, from the moment PostgreSQL
+granted the row lock (the statement returns ``clock_timestamp()`` read right after
+it, which is compared with this host's clock once the commit returned, so the
+database must run on the same host); for ``_lock_edition``, from just before its
+locking statement is sent (its wait for the lock included, so an upper bound).
 """
 
 import time
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from events.models import Edition
@@ -83,50 +84,62 @@ class SeatsNow(NamedTuple):
 
 # One statement takes the seats row's lock, reads it as the lock leaves it (the CTE's
 # FOR UPDATE sees the newest committed version; the UPDATE, re-checking that row,
-# writes from it) and hands out the next number and, when asked and free, a place.
-# ``granted`` reads the clock once ``locked`` has its row, i.e. the lock: the time
-# the lock is held is counted from there (``_time_until_commit``).
+# writes from it), hands out the next number and, when asked and free, a place, and
+# runs the writes that depend on them (the new registration's rows). ``granted`` reads
+# the clock once ``locked`` has its row, i.e. the lock: the time the lock is held is
+# counted from there (``_time_until_commit``) and the new status is stamped with it.
 _TAKE_PLACE_SQL = """
 WITH locked AS MATERIALIZED (
     SELECT edition_id, confirmed FROM delegates_editionseats
-    WHERE edition_id = %(edition)s FOR UPDATE
+    WHERE edition_id = %s FOR UPDATE
 ), granted AS MATERIALIZED (
-    SELECT edition_id, confirmed,
-        extract(epoch FROM clock_timestamp())::float8 AS locked_at
-    FROM locked
-)
-UPDATE delegates_editionseats AS seats
-SET last_number = seats.last_number + 1,
-    confirmed = seats.confirmed
-        + CASE WHEN %(seat)s AND seats.confirmed < seats.capacity THEN 1 ELSE 0 END
-FROM granted
-WHERE seats.edition_id = granted.edition_id
-RETURNING seats.last_number, seats.confirmed > granted.confirmed, granted.locked_at
+    SELECT edition_id, confirmed, clock_timestamp() AS granted_at FROM locked
+), taken AS (
+    UPDATE delegates_editionseats AS seats
+    SET last_number = seats.last_number + 1,
+        confirmed = seats.confirmed
+            + CASE WHEN %s AND seats.confirmed < seats.capacity THEN 1 ELSE 0 END
+    FROM granted
+    WHERE seats.edition_id = granted.edition_id
+    RETURNING seats.last_number AS number,
+        seats.confirmed > granted.confirmed AS seated, granted.granted_at
+){writes}
+SELECT number, seated, granted_at FROM taken
 """
 
 
-def _take_place(edition_id: int, *, seat: bool) -> tuple[int, bool] | None:
-    """Lock the edition's seats row (only it: not the edition row) and, in the same
-    statement, hand out the next registration number and, with ``seat``, a
-    confirmed place if one is free. Returns (number, seated), or None when the
-    edition has no seats row yet (the caller takes ``_lock_edition`` instead).
+def _take_place_sql(
+    edition_id: int, *, seat: bool, writes: dict[str, tuple[str, list]]
+) -> tuple[str, list]:
+    """PostgreSQL: the statement that locks the edition's seats row (only it: not
+    the edition row), hands out the next registration number and, with ``seat``,
+    a confirmed place if one is free, and runs ``writes`` (data-modifying
+    statements by CTE name, in order, each reading ``taken``: number, seated,
+    granted_at, or what an earlier one returns). It returns that row, or none when
+    the edition has no seats row yet (the caller takes ``_lock_edition`` instead;
+    ``writes`` then wrote nothing).
 
     For a new registration only, whose checks were made before on the edition as
     committed: a change to the edition committed meanwhile is ordered after it.
     Every other change locks the edition first, then this row, so the two never
     deadlock. The capacity is the seats row's, which only holders of the edition
     lock change (and promote from the waiting list as they do), so a place free
-    here is never owed to someone waiting.
+    here is never owed to someone waiting. ``writes`` run with the statement's
+    snapshot, taken before the lock was granted: they may write, not read.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_TAKE_PLACE_SQL, {"edition": edition_id, "seat": seat})
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        _time_until_commit(row[2])
-        return row[0], row[1]
-    # Elsewhere (SQLite: one writer at a time) two statements do the same.
+    params = [edition_id, seat]
+    ctes = ""
+    for name, (sql, write_params) in writes.items():
+        ctes += f", {name} AS ({sql})"
+        params += write_params
+    return _TAKE_PLACE_SQL.format(writes=ctes), params
+
+
+def _take_place(edition_id: int, *, seat: bool) -> tuple[int, bool] | None:
+    """Elsewhere than PostgreSQL (SQLite: one writer at a time): lock the seats
+    row, hand out the next number and, with ``seat``, a free place, in two
+    statements; the caller writes the registration. Returns (number, seated), or
+    None when the edition has no seats row yet."""
     asked_at = time.time()
     seats = EditionSeats.objects.select_for_update().filter(pk=edition_id).first()
     if seats is None:

@@ -27,8 +27,8 @@ from socex.tokens import link_token_hash, link_token_new
 
 from .. import selectors, signals
 from ..models import Registration, Substitution, User
+from .admission import reference_of
 from .emails import EmailDrafts, _email_context
-from .registrations import _reference
 from .seats import _lock_edition
 from .transitions import _transition
 
@@ -500,7 +500,7 @@ def _substitution_complete(
                 user=user,
                 category=Category.DELEGATE,
                 number=seats.last_number,
-                reference=_reference(edition, seats.last_number),
+                reference=reference_of(edition, seats.last_number),
                 consent_terms=True,
                 consented_at=now,
             ),

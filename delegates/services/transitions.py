@@ -6,7 +6,6 @@ from django.db import connection
 from django.utils import timezone
 
 from events.models import Edition
-from socex.db import insert_reserved
 
 from .. import selectors, signals
 from ..badges.services import badge_schedule_render
@@ -50,9 +49,9 @@ def _transition(
       from ``drafts``, rendered before the lock, when one fits.
     - To ``confirmed``, the badge row (and its check-in token) is made and the
       badge rendered after commit (``badges.services.badge_schedule_render``).
-    - The history row, the badge row and the email's row (and a new
-      registration's, its id drawn before the lock) reach the database in one
-      round trip.
+    - The history row, the badge row and the email's row reach the database in
+      one round trip. (A new registration on PostgreSQL takes
+      ``admission.registration_admit`` instead, with the same effects.)
 
     Through ``signals.registration_status_changed`` (same transaction):
     - ``delegates.badges.receivers``: from ``confirmed`` to anything else, the
@@ -77,31 +76,16 @@ def _transition(
             save_seats = True
     if save_seats and seats is not None:
         seats.save(update_fields=["confirmed", "last_number"])
-    registration.status = to_status
-    if to_status == Status.CONFIRMED:
-        registration.confirmed_at = now
-    elif to_status == Status.WAITLISTED:
-        registration.waitlisted_at = now
-    elif to_status == Status.CANCELLED:
-        registration.cancelled_at = now
-    if to_status == Status.DECLINED:
-        registration.decline_reason = reason
-    # A new registration whose id was drawn before the lock is written in the round
-    # trip below, without RETURNING; any other through save() (an UPDATE's row
-    # count must be read, which a pipeline cannot give).
-    drawn = registration._state.adding and registration.pk is not None
-    if not drawn:
-        registration.save()
+    _stamp(registration, to_status=to_status, at=now, reason=reason)
+    registration.save()
     with _one_round_trip():
-        if drawn:
-            insert_reserved(registration)
         # The history row's id is never read, so it is written without RETURNING
         # (ignore_conflicts: the table's only unique key is its serial id) and goes
         # to the server with the email's row, whose id is the first answer awaited.
         RegistrationStatusChange.objects.bulk_create(
             [
-                RegistrationStatusChange(
-                    registration=registration,
+                _history_row(
+                    registration,
                     from_status=from_status,
                     to_status=to_status,
                     actor=actor,
@@ -112,9 +96,7 @@ def _transition(
         )
         # Also an INSERT whose answer is not read (ON CONFLICT DO NOTHING).
         badge_schedule_render(registration=registration)
-        # Each change queues its own email, so no idempotency key is needed. With
-        # an id reserved before the lock (``drafts.outbox_pk``), its row asks
-        # nothing back either: the block's one wait is at its end.
+        # Each change queues its own email, so no idempotency key is needed.
         _queue_status_email(
             registration,
             template=template or STATUS_EMAILS[to_status],
@@ -130,6 +112,37 @@ def _transition(
         prepared=prepared or {},
     )
     return registration
+
+
+def _stamp(registration: Registration, *, to_status: str, at, reason: str) -> None:
+    """Set the status, its timestamp (``at``) and a decline's reason."""
+    registration.status = to_status
+    if to_status == Status.CONFIRMED:
+        registration.confirmed_at = at
+    elif to_status == Status.WAITLISTED:
+        registration.waitlisted_at = at
+    elif to_status == Status.CANCELLED:
+        registration.cancelled_at = at
+    if to_status == Status.DECLINED:
+        registration.decline_reason = reason
+
+
+def _history_row(
+    registration: Registration,
+    *,
+    from_status: str,
+    to_status: str,
+    actor: User | None,
+    reason: str,
+) -> RegistrationStatusChange:
+    """The unsaved history entry of a status change."""
+    return RegistrationStatusChange(
+        registration=registration,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+    )
 
 
 @contextlib.contextmanager

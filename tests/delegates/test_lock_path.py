@@ -10,6 +10,7 @@ reportlab) (``sys.setprofile``).
 """
 
 import base64
+import json
 import re
 import sys
 import threading
@@ -25,6 +26,7 @@ from django.utils import timezone
 from delegates import services
 from delegates.badges.models import Badge
 from delegates.models import EditionSeats, Registration, RegistrationStatusChange
+from delegates.services.admission import _reference_sql, reference_of
 from delegates.services.emails import STATUS_EMAILS, email_draft
 from events.models import Edition
 from socex.mail.models import OutboxEmail
@@ -181,69 +183,81 @@ def test_registration_create_renders_nothing_under_the_lock(
         assert badge.file.read(4) == b"%PDF"
 
 
-@pytest.mark.parametrize("full", [False, True], ids=["confirmed", "waitlisted"])
+def _edition_before(edition, make_delegate, state: str) -> None:
+    """``far`` from full (only the confirmation is drafted), ``near`` full (the
+    waiting-list email is drafted too) or ``full``."""
+    if state == "full":
+        _full_edition_with_waiting_list(edition, make_delegate)
+        return
+    if state == "far":
+        Edition.objects.filter(pk=edition.pk).update(capacity=100)
+        edition.refresh_from_db()
+    services.registration_create(
+        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
+    )
+
+
+STATES = ["far", "near", "full"]
+
+
+@pytest.mark.parametrize("state", STATES)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_new_registration_locks_only_the_seats_row_and_then_writes(
-    edition, make_delegate, lock_watch, full
+def test_a_new_registration_is_written_by_the_statement_that_takes_its_place(
+    edition, make_delegate, lock_watch, state
 ):
-    if full:
-        _full_edition_with_waiting_list(edition, make_delegate)
-    else:
-        services.registration_create(
-            edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
-        )
+    _edition_before(edition, make_delegate, state)
     lock_watch.reset()
 
     registration = services.registration_create(
         edition=edition, user=make_delegate("new@police.uk"), consent_terms=True
     )
 
-    # One statement takes the lock, the number and the place; the edition row is not
-    # locked, and nothing is read under the lock but a waiting-list position.
+    # One statement takes the lock, the number and the place, and writes the
+    # registration, its history and its badge row (if confirmed: the database
+    # decides); the edition row is not locked.
     assert lock_watch.locks == 1
     assert 'FROM "events_edition"' not in lock_watch.lock_sql
     assert "UPDATE delegates_editionseats" in lock_watch.lock_sql
-    reads = [
-        sql for sql in lock_watch.sql_under_lock if not sql.startswith("INSERT INTO")
-    ]
-    if full:
-        assert registration.status == Status.WAITLISTED
-        assert len(reads) == 1 and "COUNT(*)" in reads[0]
-    else:
-        assert registration.status == Status.CONFIRMED
-        assert reads == []
-    # The registration, history, badge (when confirmed) and email rows, in one
-    # round trip.
-    tables = [sql.split('"')[1] for sql in lock_watch.sql_under_lock if sql[0] == "I"]
-    assert tables == [
+    written = re.findall(r'INSERT INTO "(\w+)"', lock_watch.lock_sql)
+    rows = [
         "delegates_registration",
         "delegates_registrationstatuschange",
-        *([] if full else ["delegates_badge"]),
-        "mail_outboxemail",
+        "delegates_badge",
     ]
+    assert registration.status == (
+        Status.WAITLISTED if state == "full" else Status.CONFIRMED
+    )
+    assert Badge.objects.filter(registration=registration).exists() == (state != "full")
     seats = EditionSeats.objects.get(edition=edition)
     assert (seats.confirmed, seats.last_number) == (
-        3 if full else 2,
+        3 if state == "full" else 2,
         registration.number,
     )
+    if state == "far":
+        # Far from full, the email too: nothing else runs under the lock.
+        assert written == [*rows, "mail_outboxemail"]
+        assert lock_watch.sql_under_lock == []
+    else:
+        # A waiting-list email may be due: it counts the queue as the lock leaves
+        # it, in a statement of its own (a fresh snapshot), the only other one.
+        assert written == rows
+        (email_sql,) = lock_watch.sql_under_lock
+        assert email_sql.startswith('INSERT INTO "mail_outboxemail"')
+        assert "count(*)" in email_sql
 
 
+@pytest.mark.parametrize("state", STATES)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_registration_history_badge_and_email_rows_share_one_round_trip(
-    edition, make_delegate
-):
-    services.registration_create(
-        edition=edition, user=make_delegate("first@police.uk"), consent_terms=True
-    )
-    pipelined, returning = {}, {}
+def test_the_locked_statements_share_one_round_trip(edition, make_delegate, state):
+    _edition_before(edition, make_delegate, state)
+    sent = []
 
     def note_pipeline(execute, sql, params, many, context):
-        if sql.startswith("INSERT INTO"):
-            table = sql.split('"')[1]
-            pipelined[table] = bool(connection.connection.pgconn.pipeline_status)
-            returning[table] = "RETURNING" in sql
+        sent.append(
+            (sql.split()[0], bool(connection.connection.pgconn.pipeline_status))
+        )
         return execute(sql, params, many, context)
 
     user = make_delegate("second@police.uk")
@@ -252,25 +266,20 @@ def test_the_registration_history_badge_and_email_rows_share_one_round_trip(
             edition=edition, user=user, consent_terms=True
         )
 
-    # Sent without waiting for each answer (psycopg's pipeline mode): the
-    # registration (its id drawn before the lock), its history, its badge and its
-    # email: the locked section is the locking statement, this, and COMMIT.
-    assert pipelined == {
-        "delegates_registration": True,
-        "delegates_registrationstatuschange": True,
-        "mail_outboxemail": True,
-        "delegates_badge": True,
-    }
-    # None asks for an answer (the ids were drawn before the lock), so the round
-    # trip waits once, at its end.
-    assert not any(returning.values()), returning
-    assert registration.badge.key
+    # Sent without waiting for each answer (psycopg's pipeline mode): the locking
+    # statement and, when a waiting-list email may be due, the statement after
+    # it. Nothing else is (the statements before, the tasks' after COMMIT), and
+    # the statement count between the lock and COMMIT is that of the test above.
+    assert [verb for verb, pipelined in sent if pipelined] == [
+        "WITH",
+        *([] if state == "far" else ["INSERT"]),
+    ]
     email = OutboxEmail.objects.get(to=user.email)
-    assert email.template == "registration_confirmed" and email.message_id
+    assert email.message_id
     assert list(
         registration.status_changes.values_list("from_status", "to_status", "actor")
-    ) == [("", Status.CONFIRMED, user.pk)]
-    assert _emails(user) == [(user.email, "registration_confirmed")]
+    ) == [("", registration.status, user.pk)]
+    assert email.template == STATUS_EMAILS[registration.status]
 
 
 @pytest.mark.postgres
@@ -288,11 +297,12 @@ def test_a_new_registration_costs_a_fixed_number_of_queries(edition, make_delega
 
     # The transaction's, up to its COMMIT (then eager Celery runs the tasks): BEGIN;
     # before the lock: speaker?, profile, registered already?, verified address,
-    # trusted domains, seats as committed, workshops' prepare hook, the id drawn;
-    # the lock (number and place); its row, history, badge and email (one round
-    # trip); COMMIT.
+    # trusted domains, seats as committed, workshops' prepare hook, the ids drawn;
+    # the lock, the number, the place and every row but the email (one
+    # statement); the email; COMMIT.
     sql = [query["sql"] for query in queries.captured_queries]
-    assert sql.index("COMMIT") + 1 == 15
+    # (Near full, as here, a waiting-list email may be due: one statement more.)
+    assert sql.index("COMMIT") + 1 == 12
     assert registration.status == Status.CONFIRMED
 
 
@@ -588,19 +598,27 @@ def test_lock_timing_is_off_without_the_setting(edition, make_delegate, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def _registration_emailed(template: str, **fields) -> Registration:
+    """A registration in the status ``template`` reports, on an edition whose
+    title folds the calendar's lines."""
+    waitlisted = template == "registration_waitlisted"
+    return RegistrationFactory(
+        status=Status.WAITLISTED if waitlisted else Status.CONFIRMED,
+        waitlisted_at=timezone.now() if waitlisted else None,
+        edition__series__code="ECCLON",
+        edition__title="A conference title long enough to fold the calendar lines "
+        "of its file twice over, as iCalendar wants",
+        **fields,
+    )
+
+
 @pytest.mark.parametrize("template", [*STATUS_EMAILS.values(), "registration_promoted"])
 @pytest.mark.django_db
 def test_a_filled_draft_is_the_email_rendered_under_the_lock(template):
     from delegates.services.emails import _email_context, _event_attachment
 
     waitlisted = template == "registration_waitlisted"
-    registration = RegistrationFactory(
-        status=Status.WAITLISTED if waitlisted else Status.CONFIRMED,
-        waitlisted_at=timezone.now() if waitlisted else None,
-        edition__series__code="ECCLON",
-        edition__title="A conference title long enough to fold the calendar lines "
-        "of its file twice over, as iCalendar wants",
-    )
+    registration = _registration_emailed(template)
     reason = "Not eligible for this edition." if "declined" in template else ""
     new = Registration(
         edition=registration.edition,
@@ -636,3 +654,94 @@ def test_a_filled_draft_is_the_email_rendered_under_the_lock(template):
         assert all(len(line.encode()) <= 75 for line in ours.split("\r\n"))
     else:
         assert filled["attachments"] == []
+
+
+@pytest.mark.parametrize("template", [*STATUS_EMAILS.values(), "registration_promoted"])
+@pytest.mark.parametrize("number", [42, 123456])
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_database_fills_a_draft_as_python_does(template, number):
+    # ``filled_sql`` is what the statement that writes a new registration's email
+    # runs; ``filled`` what every other change runs: the same email, with a
+    # reference of any length and a waiting-list position.
+    waitlisted = template == "registration_waitlisted"
+    registration = _registration_emailed(template, number=number)
+    registration.reference = reference_of(registration.edition, number)
+    registration.ahead = 6  # position 7
+    new = Registration(
+        edition=registration.edition,
+        user=registration.user,
+        category=registration.category,
+    )
+    draft = email_draft(new, template=template)
+    python = draft.filled(registration)
+
+    fields = draft.filled_sql(reference="r.reference", position="r.position")
+    names = ["subject", "body_text", "body_html", "attachments"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(fields[name].sql for name in names)} "
+            "FROM (SELECT %s::text AS reference, %s::bigint AS position) AS r",
+            [p for name in names for p in fields[name].params]
+            + [registration.reference, 7],
+        )
+        subject, body_text, body_html, attachments = cursor.fetchone()
+    attachments = json.loads(attachments)  # Django leaves jsonb to JSONField
+
+    assert (subject, body_text, body_html) == (
+        python["subject"],
+        python["body_text"],
+        python["body_html"],
+    )
+    assert registration.reference in subject
+    if waitlisted:
+        assert "at position 7." in body_text
+    if not draft.calendar:
+        assert attachments == python["attachments"] == []
+        return
+    ((ours, theirs),) = [
+        (
+            base64.b64decode(attachment["content_b64"]).decode(),
+            base64.b64decode(python_attachment["content_b64"]).decode(),
+        )
+        for attachment, python_attachment in zip(
+            attachments, python["attachments"], strict=True
+        )
+    ]
+    assert attachments[0]["filename"] == python["attachments"][0]["filename"]
+    # The same text once unfolded (the two fold in other places), no line longer
+    # than iCalendar allows.
+    assert re.sub(r"\r\n[ \t]", "", ours) == re.sub(r"\r\n[ \t]", "", theirs)
+    assert f"Reference {registration.reference}" in re.sub(r"\r\n ", "", ours)
+    assert all(len(line.encode()) <= 75 for line in ours.split("\r\n"))
+
+
+@pytest.mark.parametrize("number", [1, 42, 9999, 10000, 123456])
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_database_writes_the_reference_python_would(edition, number):
+    sql = _reference_sql(edition, "n.number")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql.sql} FROM (SELECT %s::integer AS number) AS n",
+            [*sql.params, number],
+        )
+        (reference,) = cursor.fetchone()
+    assert reference == reference_of(edition, number)
+    assert reference.endswith(f"-{number:04d}")
+
+
+def test_a_slot_is_folded_onto_a_line_of_its_own():
+    # A fold may fall anywhere: a slot split over two lines would not be found by
+    # the database's plain replacement.
+    from delegates.services.emails import _fold_apart
+
+    slot = "SOCEX0123456789ABCDEFREFERENCE"
+    line = "DESCRIPTION:" + "a" * 55 + slot + "b" * 100
+    calendar = f"BEGIN:VEVENT\r\n{line}\r\nEND:VEVENT"
+
+    folded = _fold_apart(calendar, [slot, ""])
+
+    assert f"\r\n {slot}\r\n" in folded
+    assert re.sub(r"\r\n[ \t]", "", folded) == calendar
+    assert all(len(physical) <= 75 for physical in folded.split("\r\n"))

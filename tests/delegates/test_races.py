@@ -101,6 +101,15 @@ def test_registration_burst_fifty_threads_ten_places():
         for r in selectors.waitlist_queue(edition=edition)
     ]
     assert positions == list(range(1, 41))
+    # Each waiting-list email gives the position the queue gives its delegate.
+    for position, registration in enumerate(
+        selectors.waitlist_queue(edition=edition).select_related("user"), start=1
+    ):
+        email = OutboxEmail.objects.get(
+            to=registration.user.email, template="registration_waitlisted"
+        )
+        assert f"on the waiting list, at position {position}." in email.body_text
+        assert registration.reference in email.subject
     assert len(set(burst.values_list("reference", flat=True))) == THREADS
     emails = OutboxEmail.objects.filter(
         to__in=[u.email for u in users], template__startswith="registration_"

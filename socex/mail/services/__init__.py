@@ -33,6 +33,8 @@ from .maintenance import (
 from .queueing import (
     attachment_from_bytes,
     attachment_from_storage,
+    email_deliver_after_commit,
+    email_message_new,
     email_queue,
     email_queue_many,
     email_queue_message,
@@ -45,6 +47,8 @@ __all__ = [
     "SECRET_REMOVED",
     "attachment_from_bytes",
     "attachment_from_storage",
+    "email_deliver_after_commit",
+    "email_message_new",
     "email_queue",
     "email_queue_many",
     "email_queue_message",

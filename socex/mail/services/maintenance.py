@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ..models import OutboxEmail
 from .common import RETENTION_REMOVED, _seconds
-from .queueing import _deliver_after_commit, _enqueue_batches
+from .queueing import _enqueue_batches, email_deliver_after_commit
 
 
 @transaction.atomic
@@ -46,7 +46,7 @@ def outbox_resend(*, email: OutboxEmail) -> OutboxEmail:
         email.first_attempt_at = None
         email.next_attempt_at = timezone.now() + _seconds("OUTBOX_QUEUE_GRACE")
         email.save()
-        _deliver_after_commit(email.pk)
+        email_deliver_after_commit(email_id=email.pk)
         return email
     if email.status == OutboxEmail.Status.SENT:
         copy = OutboxEmail.objects.create(
@@ -59,7 +59,7 @@ def outbox_resend(*, email: OutboxEmail) -> OutboxEmail:
             secret=email.secret,
             next_attempt_at=timezone.now() + _seconds("OUTBOX_QUEUE_GRACE"),
         )
-        _deliver_after_commit(copy.pk)
+        email_deliver_after_commit(email_id=copy.pk)
         return copy
     raise ValidationError(
         _("“%(subject)s” to %(to)s is already on its way.")

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from socex.db import insert_reserved
 from socex.tasks import enqueue_on_commit
 
 from .. import crypto, tasks
@@ -50,7 +49,9 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
 # Queueing ------------------------------------------------------------------------
 
 
-def _deliver_after_commit(email_id: int) -> None:
+def email_deliver_after_commit(*, email_id: int) -> None:
+    """Hand the outbox row ``email_id`` to the worker once the transaction that
+    wrote it commits (the outbox sweep covers a publish that fails)."""
     enqueue_on_commit(tasks.outbox_send, email_id=email_id)
 
 
@@ -73,20 +74,59 @@ def email_queue_message(
     template: str = "",
     secret: bool = False,
     group: uuid.UUID | None = None,
-    pk: int | None = None,
 ) -> OutboxEmail | None:
     """Write one outbox row and deliver it after commit.
-
-    ``pk``: an id reserved with ``socex.db.serial_ids_reserve`` (without ``key``);
-    the row is then written asking nothing back, so that it can go to the database
-    with a locked section's other writes in one round trip.
 
     Call it inside the transaction of the change the email reports. With a ``key``
     already used, nothing is queued and ``None`` is returned. With ``secret`` (the
     body holds a link or code that grants access), the body is stored encrypted,
     never shown in the admin and removed once sent; keep the secret out of the subject.
     """
-    fields = {
+    fields = _message_fields(
+        to=to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=attachments,
+        template=template,
+        secret=secret,
+        group=group,
+    )
+    if key:
+        if OutboxEmail.objects.filter(key=key).exists():
+            return None
+        try:
+            # A savepoint only where a concurrent duplicate can collide on the key.
+            with transaction.atomic():
+                email = OutboxEmail.objects.create(key=key, **fields)
+        except IntegrityError:
+            return None
+    else:
+        email = OutboxEmail.objects.create(**fields)
+    email_deliver_after_commit(email_id=email.pk)
+    return email
+
+
+def email_message_new(*, pk: int | None = None, **message) -> OutboxEmail:
+    """The unsaved outbox row ``email_queue_message`` writes for ``message`` (its
+    keyword arguments but ``key``), for a caller that writes it with other rows
+    in one statement (``socex.db.insert_select``) and then calls
+    ``email_deliver_after_commit``."""
+    return OutboxEmail(pk=pk, **_message_fields(**message))
+
+
+def _message_fields(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    attachments: Iterable[dict] = (),
+    template: str = "",
+    secret: bool = False,
+    group: uuid.UUID | None = None,
+) -> dict:
+    return {
         "template": template,
         "to": to,
         "subject": subject[:250],
@@ -97,22 +137,6 @@ def email_queue_message(
         "group": group,
         "next_attempt_at": timezone.now() + _seconds("OUTBOX_QUEUE_GRACE"),
     }
-    if key:
-        if OutboxEmail.objects.filter(key=key).exists():
-            return None
-        try:
-            # A savepoint only where a concurrent duplicate can collide on the key.
-            with transaction.atomic():
-                email = OutboxEmail.objects.create(key=key, **fields)
-        except IntegrityError:
-            return None
-    elif pk is not None:
-        email = OutboxEmail(pk=pk, **fields)
-        insert_reserved(email)
-    else:
-        email = OutboxEmail.objects.create(**fields)
-    _deliver_after_commit(email.pk)
-    return email
 
 
 def email_queue_many(

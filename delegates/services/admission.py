@@ -1,0 +1,244 @@
+"""A new registration written by the statement that takes its place (PostgreSQL).
+
+The seats lock serialises every new registration of an edition, so it covers SQL and
+almost nothing else. Before the lock, everything a registration writes is built as
+SQL, for each outcome the lock may decide (a place or none), and goes into the
+statement that takes the lock (``seats._take_place_sql``): the registration's row,
+then its history, badge and email rows, each the variant its status calls for
+(``socex.db.insert_select``). Under the lock Python only reads the outcome, notes
+what runs after commit and sends ``registration_status_changed``; then COMMIT.
+
+The email rows' slots (the reference, a waiting-list position) are filled in by the
+database (``EmailDraft.filled_sql``). A waiting-list email is written by a second
+statement, sent with the first in one round trip: it counts the queue as it stands
+once the lock is held (a statement's snapshot is taken when it starts: the locking
+statement's, before the lock).
+"""
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from events.models import Edition
+from socex.db import insert_select, serial_ids_reserve
+from socex.mail.models import OutboxEmail
+from socex.mail.services import email_deliver_after_commit, email_message_new
+
+from .. import selectors, signals
+from ..badges.services import badge_new, badge_render_after_commit
+from ..models import Registration, User
+from .emails import STATUS_EMAILS, EmailDrafts, _queue_status_email
+from .seats import _take_place_sql, _time_until_commit
+from .transitions import _history_row, _one_round_trip, _stamp
+
+Status = Registration.Status
+
+# A registration's number in its reference: at least this many digits.
+REFERENCE_DIGITS = 4
+
+
+def reference_of(edition: Edition, number: int) -> str:
+    """The registration's reference, e.g. ECC26-0042."""
+    return f"{_reference_prefix(edition)}{number:0{REFERENCE_DIGITS}d}"
+
+
+def _reference_prefix(edition: Edition) -> str:
+    return f"{edition.series.code}{edition.year % 100:02d}-"
+
+
+def _reference_sql(edition: Edition, number: str) -> RawSQL:
+    """``reference_of`` in SQL, for the number named by ``number``."""
+    return RawSQL(
+        f"%s || CASE WHEN {number} < 1{'0' * REFERENCE_DIGITS} "
+        f"THEN lpad({number}::text, {REFERENCE_DIGITS}, '0') "
+        f"ELSE {number}::text END",
+        [_reference_prefix(edition)],
+    )
+
+
+def registration_admit(
+    edition: Edition,
+    user: User,
+    *,
+    category: str,
+    statuses: dict[bool, str],
+    actor: User,
+    reason: str,
+    now: dt.datetime,
+    drafts: EmailDrafts,
+    prepared: dict,
+) -> Registration | None:
+    """Register ``user`` (checked, with no registration for ``edition``) on an
+    edition that has its seats row, asking for a place when ``statuses`` (the new
+    status, by whether a place was free) has one for ``True``. Returns the new
+    registration, or None when the edition has no seats row (nothing written; the
+    caller takes the edition lock). Called inside the caller's transaction.
+
+    Effects: those of ``transitions._transition`` for a new registration: the
+    seats row counts the number and place; the registration, its history row, the
+    badge row (confirmed) and the status email's row (from ``drafts``; a status
+    nobody drafted is rendered under the lock, and logged) are written; the badge
+    is rendered and the email delivered after commit; then
+    ``signals.registration_status_changed`` (with ``prepared``). No model signal
+    is sent for these rows (they are written as ``bulk_create`` writes).
+    """
+    pk, outbox_pk = serial_ids_reserve(Registration, OutboxEmail)
+    variants: dict[bool, Registration] = {}
+    for seated, status in statuses.items():
+        registration = Registration(
+            pk=pk,
+            edition=edition,
+            user=user,
+            category=category,
+            number=RawSQL("taken.number", []),
+            reference=_reference_sql(edition, "taken.number"),
+            consent_terms=True,
+            consented_at=now,
+        )
+        _stamp(
+            registration,
+            to_status=status,
+            at=RawSQL("taken.granted_at", []),
+            reason=reason,
+        )
+        variants[seated] = registration
+    by_status = {variant.status: variant for variant in variants.values()}
+
+    # The registration's row, then the rows that read it (``r``: as the statement
+    # writes it) in the same statement; the waiting-list email, which counts the
+    # queue as the lock leaves it, in the next one.
+    registration_sql, registration_params = insert_select(
+        variants, source=("taken", []), choose="taken.seated"
+    )
+    writes = {
+        "registration": (
+            f"{registration_sql} RETURNING id, status, reference, waitlisted_at",
+            registration_params,
+        )
+    }
+    new_row = ("registration AS r", [])
+    writes["history"] = insert_select(
+        {
+            status: _history_row(
+                registration,
+                from_status="",
+                to_status=status,
+                actor=actor,
+                reason=reason,
+            )
+            for status, registration in by_status.items()
+        },
+        source=new_row,
+        choose="r.status",
+    )
+    if Status.CONFIRMED in by_status:
+        writes["badge"] = insert_select(
+            {Status.CONFIRMED: badge_new(by_status[Status.CONFIRMED], with_qr=False)},
+            source=new_row,
+            choose="r.status",
+            # Should the random key ever clash, there is no badge row yet: the
+            # render task skips and the badge sweep makes it.
+            ignore_conflicts=True,
+        )
+    after = []
+    emails = _email_rows(edition, by_status, drafts=drafts, pk=outbox_pk, reason=reason)
+    if Status.WAITLISTED in emails:
+        after.append(
+            insert_select(
+                emails,
+                source=_with_position(edition, ("delegates_registration AS r", [])),
+                where=("r.id = %s", [pk]),
+                choose="r.status",
+            )
+        )
+    elif emails:
+        writes["email"] = insert_select(emails, source=new_row, choose="r.status")
+    taking_sql, taking_params = _take_place_sql(
+        edition.pk, seat=True in statuses, writes=writes
+    )
+    connection.ensure_connection()
+    with connection.cursor() as taking:
+        # Django's error classes (an IntegrityError for a second submission of
+        # the same person), which pipeline mode raises only at its end.
+        with connection.wrap_database_errors, _one_round_trip():
+            taking.execute(taking_sql, taking_params)
+            for sql, params in after:
+                with connection.cursor() as writing:
+                    writing.execute(sql, params)
+        taken = taking.fetchone()
+    if taken is None:
+        return None
+    number, seated, granted_at = taken
+    _time_until_commit(granted_at.timestamp())
+
+    registration = variants[seated]
+    registration.number = number
+    registration.reference = reference_of(edition, number)
+    _stamp(registration, to_status=registration.status, at=granted_at, reason=reason)
+    registration._state.adding = False
+    registration._state.db = connection.alias
+    if registration.status == Status.CONFIRMED:
+        badge_render_after_commit(registration_id=registration.pk)
+    if registration.status in emails:
+        email_deliver_after_commit(email_id=outbox_pk)
+    else:
+        _queue_status_email(
+            registration,
+            template=STATUS_EMAILS[registration.status],
+            key=None,
+            reason=reason,
+            drafts=drafts,
+        )
+    signals.registration_status_changed.send(
+        sender=Registration,
+        registration=registration,
+        from_status="",
+        to_status=registration.status,
+        prepared=prepared,
+    )
+    return registration
+
+
+def _email_rows(
+    edition: Edition,
+    by_status: dict[str, Registration],
+    *,
+    drafts: EmailDrafts,
+    pk: int,
+    reason: str,
+) -> dict[str, OutboxEmail]:
+    """The status email's row for each status drafted, its slots filled in by the
+    statement that writes it (the reference from the new row, ``r``; the
+    position from ``_with_position``)."""
+    rows = {}
+    for status, registration in by_status.items():
+        draft = drafts.take(registration, template=STATUS_EMAILS[status], reason=reason)
+        if draft is None:
+            continue
+        row = email_message_new(
+            pk=pk, to=draft.to, template=draft.template, subject="", body_text=""
+        )
+        filled = draft.filled_sql(reference="r.reference", position="waiting.position")
+        for name, value in filled.items():
+            setattr(row, name, value)
+        rows[status] = row
+    return rows
+
+
+def _with_position(edition: Edition, source: tuple[str, list]) -> tuple[str, list]:
+    """``source`` (the new row ``r``, as committed to this transaction) with its
+    waiting-list position as ``waiting.position``: the rows of the queue
+    (``selectors.waitlist_queue``) up to and including ``r``, in its order, i.e.
+    ``selectors.waitlist_position``."""
+    queue, params = (
+        selectors.waitlist_queue(edition=edition)
+        .values("id", "waitlisted_at")
+        .query.sql_with_params()
+    )
+    return (
+        f"{source[0]} CROSS JOIN LATERAL (SELECT count(*) AS position FROM "
+        f"({queue}) AS queue WHERE (queue.waitlisted_at, queue.id) <= "
+        "(r.waitlisted_at, r.id)) AS waiting",
+        [*source[1], *params],
+    )
