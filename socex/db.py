@@ -1,33 +1,14 @@
 """Writing rows from a locked section without Python in between.
 
-A locked section sends its writes in one round trip (psycopg's pipeline mode, see
-``delegates.services.admission``), built before the lock: the ids are drawn from
-their sequences (``serial_ids_reserve``, one statement for several tables), so
-nothing asks for one back, and rows that depend on what the lock decides are written
-by SQL that lets the database decide (``insert_select``).
+A locked section's writes are built before the lock as SQL that lets the database
+decide what the lock decides (``insert_select``), and sent in one round trip (see
+``delegates.services.admission``).
 """
 
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, models
 from django.db.models.sql import InsertQuery
-
-
-def serial_ids_reserve(*model_classes: type[models.Model]) -> list[int | None]:
-    """The next id of each model's serial primary key, in one statement, on
-    PostgreSQL; elsewhere [None, ...] (the caller lets the INSERT choose). An id
-    drawn and never used leaves a gap, nothing more."""
-    if connection.vendor != "postgresql":
-        return [None] * len(model_classes)
-    columns = ", ".join(
-        ["nextval(pg_get_serial_sequence(%s, %s))"] * len(model_classes)
-    )
-    params = []
-    for model_class in model_classes:
-        params += [model_class._meta.db_table, model_class._meta.pk.column]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", params)  # noqa: S608  placeholders only
-        return list(cursor.fetchone())
 
 
 def insert_select(

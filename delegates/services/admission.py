@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from events.models import Edition
-from socex.db import insert_select, serial_ids_reserve
+from socex.db import insert_select
 from socex.mail.models import OutboxEmail
 from socex.mail.services import email_deliver_after_commit, email_message_new
 
@@ -83,11 +83,9 @@ def registration_admit(
     ``signals.registration_status_changed`` (with ``prepared``). No model signal
     is sent for these rows (they are written as ``bulk_create`` writes).
     """
-    pk, outbox_pk = serial_ids_reserve(Registration, OutboxEmail)
     variants: dict[bool, Registration] = {}
     for seated, status in statuses.items():
         registration = Registration(
-            pk=pk,
             edition=edition,
             user=user,
             category=category,
@@ -106,8 +104,8 @@ def registration_admit(
     by_status = {variant.status: variant for variant in variants.values()}
 
     # The registration's row, then the rows that read it (``r``: as the statement
-    # writes it) in the same statement; the waiting-list email, which counts the
-    # queue as the lock leaves it, in the next one.
+    # writes it, its id the database's) in the same statement; the waiting-list
+    # email, which counts the queue as the lock leaves it, in the next one.
     registration_sql, registration_params = insert_select(
         variants, source=("taken", []), choose="taken.seated"
     )
@@ -118,61 +116,66 @@ def registration_admit(
         )
     }
     new_row = ("registration AS r", [])
-    writes["history"] = insert_select(
-        {
-            status: _history_row(
-                registration,
-                from_status="",
-                to_status=status,
-                actor=actor,
-                reason=reason,
-            )
-            for status, registration in by_status.items()
-        },
-        source=new_row,
-        choose="r.status",
-    )
+    history = {}
+    for status, registration in by_status.items():
+        history[status] = _history_row(
+            registration, from_status="", to_status=status, actor=actor, reason=reason
+        )
+        history[status].registration_id = RawSQL("r.id", [])
+    writes["history"] = insert_select(history, source=new_row, choose="r.status")
     if Status.CONFIRMED in by_status:
+        badge = badge_new(by_status[Status.CONFIRMED], with_qr=False)
+        badge.registration_id = RawSQL("r.id", [])
         writes["badge"] = insert_select(
-            {Status.CONFIRMED: badge_new(by_status[Status.CONFIRMED], with_qr=False)},
+            {Status.CONFIRMED: badge},
             source=new_row,
             choose="r.status",
             # Should the random key ever clash, there is no badge row yet: the
             # render task skips and the badge sweep makes it.
             ignore_conflicts=True,
         )
-    after = []
-    emails = _email_rows(edition, by_status, drafts=drafts, pk=outbox_pk, reason=reason)
+    after = None
+    emails = _email_rows(by_status, drafts=drafts, reason=reason)
     if Status.WAITLISTED in emails:
-        after.append(
-            insert_select(
-                emails,
-                source=_with_position(edition, ("delegates_registration AS r", [])),
-                where=("r.id = %s", [pk]),
-                choose="r.status",
-            )
+        email_sql, email_params = insert_select(
+            emails,
+            source=_with_position(edition, ("delegates_registration AS r", [])),
+            where=("r.edition_id = %s AND r.user_id = %s", [edition.pk, user.pk]),
+            choose="r.status",
         )
+        after = (f"{email_sql} RETURNING id", email_params)
     elif emails:
-        writes["email"] = insert_select(emails, source=new_row, choose="r.status")
+        email_sql, email_params = insert_select(
+            emails, source=new_row, choose="r.status"
+        )
+        writes["email"] = (f"{email_sql} RETURNING id", email_params)
     taking_sql, taking_params = _take_place_sql(
-        edition.pk, seat=True in statuses, writes=writes
+        edition.pk,
+        seat=True in statuses,
+        writes=writes,
+        returning=["(SELECT id FROM registration)"]
+        + (["(SELECT id FROM email)"] if "email" in writes else []),
     )
     connection.ensure_connection()
-    with connection.cursor() as taking:
+    with connection.cursor() as taking, connection.cursor() as emailing:
         # Django's error classes (an IntegrityError for a second submission of
         # the same person), which pipeline mode raises only at its end.
         with connection.wrap_database_errors, _one_round_trip():
             taking.execute(taking_sql, taking_params)
-            for sql, params in after:
-                with connection.cursor() as writing:
-                    writing.execute(sql, params)
+            if after is not None:
+                emailing.execute(*after)
         taken = taking.fetchone()
-    if taken is None:
-        return None
-    number, seated, granted_at = taken
+        if taken is None:
+            return None
+        number, seated, granted_at, pk, *written = taken
+        if after is not None:
+            written = [row[0] for row in emailing.fetchall()]
+    # The email's id, when the outcome's email was drafted (written).
+    email_id = next((pk for pk in written if pk is not None), None)
     _time_until_commit(granted_at.timestamp())
 
     registration = variants[seated]
+    registration.pk = pk
     registration.number = number
     registration.reference = reference_of(edition, number)
     _stamp(registration, to_status=registration.status, at=granted_at, reason=reason)
@@ -180,8 +183,8 @@ def registration_admit(
     registration._state.db = connection.alias
     if registration.status == Status.CONFIRMED:
         badge_render_after_commit(registration_id=registration.pk)
-    if registration.status in emails:
-        email_deliver_after_commit(email_id=outbox_pk)
+    if email_id is not None:
+        email_deliver_after_commit(email_id=email_id)
     else:
         _queue_status_email(
             registration,
@@ -201,12 +204,7 @@ def registration_admit(
 
 
 def _email_rows(
-    edition: Edition,
-    by_status: dict[str, Registration],
-    *,
-    drafts: EmailDrafts,
-    pk: int,
-    reason: str,
+    by_status: dict[str, Registration], *, drafts: EmailDrafts, reason: str
 ) -> dict[str, OutboxEmail]:
     """The status email's row for each status drafted, its slots filled in by the
     statement that writes it (the reference from the new row, ``r``; the
@@ -217,7 +215,7 @@ def _email_rows(
         if draft is None:
             continue
         row = email_message_new(
-            pk=pk, to=draft.to, template=draft.template, subject="", body_text=""
+            to=draft.to, template=draft.template, subject="", body_text=""
         )
         filled = draft.filled_sql(reference="r.reference", position="waiting.position")
         for name, value in filled.items():

@@ -141,6 +141,11 @@ def _registration_create(
         outcomes = [Status.CONFIRMED]
     elif not trusted:
         outcomes = [Status.PENDING]
+    elif not seats_now.out_of_step and seats_now.places == 0:
+        # Full: a place freed meanwhile goes to those waiting (promoted under the
+        # edition lock), so a newcomer waits too; were nobody waiting, its
+        # confirmation would be rendered under the lock, and logged.
+        outcomes = [Status.WAITLISTED]
     elif seats_now.out_of_step or seats_now.places <= LIKELY_FULL_WITHIN:
         outcomes = [Status.CONFIRMED, Status.WAITLISTED]
     else:

@@ -104,18 +104,23 @@ WITH locked AS MATERIALIZED (
     RETURNING seats.last_number AS number,
         seats.confirmed > granted.confirmed AS seated, granted.granted_at
 ){writes}
-SELECT number, seated, granted_at FROM taken
+SELECT number, seated, granted_at{returning} FROM taken
 """
 
 
 def _take_place_sql(
-    edition_id: int, *, seat: bool, writes: dict[str, tuple[str, list]]
+    edition_id: int,
+    *,
+    seat: bool,
+    writes: dict[str, tuple[str, list]],
+    returning: list[str] = (),
 ) -> tuple[str, list]:
     """PostgreSQL: the statement that locks the edition's seats row (only it: not
     the edition row), hands out the next registration number and, with ``seat``,
     a confirmed place if one is free, and runs ``writes`` (data-modifying
     statements by CTE name, in order, each reading ``taken``: number, seated,
-    granted_at, or what an earlier one returns). It returns that row, or none when
+    granted_at, or what an earlier one returns). It returns that row (then the
+    SQL expressions ``returning``, e.g. the ids written), or none when
     the edition has no seats row yet (the caller takes ``_lock_edition`` instead;
     ``writes`` then wrote nothing).
 
@@ -132,7 +137,8 @@ def _take_place_sql(
     for name, (sql, write_params) in writes.items():
         ctes += f", {name} AS ({sql})"
         params += write_params
-    return _TAKE_PLACE_SQL.format(writes=ctes), params
+    extra = "".join(f", {expression}" for expression in returning)
+    return _TAKE_PLACE_SQL.format(writes=ctes, returning=extra), params
 
 
 def _take_place(edition_id: int, *, seat: bool) -> tuple[int, bool] | None:
