@@ -58,9 +58,9 @@ def _reference_sql(edition: Edition, number: str) -> RawSQL:
 
 
 def registration_admit(
+    *,
     edition: Edition,
     user: User,
-    *,
     category: str,
     statuses: dict[bool, str],
     actor: User,
@@ -140,6 +140,9 @@ def registration_admit(
         email_sql, email_params = insert_select(
             emails,
             source=_with_position(edition, ("delegates_registration AS r", [])),
+            # One registration per edition and person: the row the first
+            # statement wrote (were another committed meanwhile, the first fails
+            # on that key and the round trip stops there).
             where=("r.edition_id = %s AND r.user_id = %s", [edition.pk, user.pk]),
             choose="r.status",
         )

@@ -169,8 +169,8 @@ def _registration_create(
         if connection.vendor == "postgresql":
             # The lock, the number, the place and every row in one round trip.
             registration = registration_admit(
-                edition,
-                user,
+                edition=edition,
+                user=user,
                 category=category,
                 statuses={
                     seated: _new_status(category, trusted=trusted, seated=seated)
