@@ -7,4 +7,4 @@ class SocexConfig(AppConfig):
 
     def ready(self):
         # Receivers import models: only once the app registry is ready.
-        from socex import receivers, usersessions  # noqa: F401, PLC0415
+        from socex import receivers, usersessions, watchdog  # noqa: F401, PLC0415

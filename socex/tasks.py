@@ -7,6 +7,7 @@ Services import the tasks they schedule at module level and call
 import logging
 import time
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
@@ -44,3 +45,9 @@ def enqueue_on_commit(task, **kwargs) -> None:
             )
 
     transaction.on_commit(_send)
+
+
+@shared_task(name="socex.worker_probe", ignore_result=True, acks_late=False)
+def worker_probe() -> None:
+    """The watchdog's probe (``socex.watchdog``): that the worker received it is
+    the point; it does nothing."""

@@ -397,6 +397,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 4 * CELERY_TASK_TIME_LIMIT,
 }
 TASK_PUBLISH_PAUSE = env.float("TASK_PUBLISH_PAUSE", default=5.0)
+# Each worker also consumes its own queue, where its watchdog (socex/watchdog.py)
+# sends a probe every WORKER_WATCHDOG_EVERY seconds while it holds no task; a worker
+# whose consumer misses WORKER_WATCHDOG_MISSES in a row (each given
+# WORKER_WATCHDOG_TIMEOUT) has stopped taking work and shuts down to be restarted.
+CELERY_WORKER_DIRECT = True
+WORKER_WATCHDOG_EVERY = env.float("WORKER_WATCHDOG_EVERY", default=60.0)
+WORKER_WATCHDOG_TIMEOUT = env.float("WORKER_WATCHDOG_TIMEOUT", default=30.0)
+WORKER_WATCHDOG_MISSES = env.int("WORKER_WATCHDOG_MISSES", default=2)
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "socex.mail.tasks.outbox_sweep",

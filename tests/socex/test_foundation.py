@@ -106,6 +106,8 @@ def test_docker_compose_describes_the_production_stack():
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
         assert env["DJANGO_SETTINGS_MODULE"] == "socex.settings.production"
         assert {"db", "redis"} <= set(service["depends_on"])
+        # A worker whose watchdog shuts it down is started again.
+        assert service["restart"] == "unless-stopped"
     assert "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A socex worker")
     assert services["beat"]["command"].startswith("celery -A socex beat")
