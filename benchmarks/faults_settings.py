@@ -27,8 +27,9 @@ OUTBOX_QUEUE_GRACE = 3.0
 OUTBOX_DELAYED_AFTER = 30.0
 OUTBOX_RECORD_RETRY_DELAYS = [0.2, 0.5, 1.0]
 
-# Bulk prints in several chunks, so a killed worker leaves some done and some not.
-BADGE_PRINT_CHUNK_SIZE = 8
+# Bulk prints in many chunks (the smallest, four badges: a sheet's), so a killed worker
+# leaves some done and some not, however fast the machine renders.
+BADGE_PRINT_CHUNK_SIZE = 4
 # The badge sweeps' windows (seconds): a badge left pending or rendering, a failed one,
 # a print job without progress.
 BADGE_STALE_AFTER = 10
