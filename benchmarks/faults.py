@@ -16,8 +16,9 @@ directory, and stops at the end (even on error):
   connections, answers ``451`` or holds a message without answering;
 - gunicorn serving the product (benchmarks/gunicorn_server.py), a real Celery worker
   (``python -m celery -A socex worker`` beside this interpreter) and Celery beat,
-  with ``benchmarks.faults_settings``: production settings with every retry, sweep
-  and redelivery window shortened to seconds.
+  with ``benchmarks.faults_settings``: production settings with every retry, sweep,
+  redelivery and watchdog window shortened to seconds. A worker that exits on its
+  own is started again, as compose's restart policy does (``worker_restarts``).
 
 Experiments (each checked at the end, after the sweeps have had their chance):
 
@@ -66,7 +67,7 @@ connection outside a database outage window).
 
 Prints a table per experiment and, last, ``RESULT experiments=<n>
 registrations_lost=<n> overbooked=<n> emails_lost=<n> duplicates=<n> stuck_jobs=<n>
-server_errors=<n> redeliveries=<n>``.
+server_errors=<n> redeliveries=<n> worker_restarts=<n>``.
 """
 
 import argparse
@@ -256,6 +257,10 @@ class Stack:
         self.worker: subprocess.Popen | None = None
         self.beat: subprocess.Popen | None = None
         self.workers_started = 0
+        # The worker is restarted when it exits on its own (``supervise``).
+        self.worker_lock = threading.RLock()
+        self.worker_restarts = 0
+        self.stopping = threading.Event()
         self.pg_running = False
         self.sink = SmtpSink()
         threading.Thread(target=self.sink.serve_forever, daemon=True).start()
@@ -382,6 +387,10 @@ class Stack:
         )
 
     def worker_start(self) -> None:
+        with self.worker_lock:
+            self._worker_start()
+
+    def _worker_start(self) -> None:
         self.workers_started += 1
         name = f"faults{self.workers_started}@{socket.gethostname()}"
         self.worker = self._celery(
@@ -406,10 +415,34 @@ class Stack:
 
     def worker_kill(self) -> None:
         """SIGKILL the worker and its pool processes, as the OOM killer would."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait(timeout=15)
-        self.worker = None
+        with self.worker_lock:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait(timeout=15)
+            self.worker = None
+
+    def supervise(self) -> None:
+        """Start the worker again whenever it exits on its own (not killed by an
+        experiment), as docker-compose.yml's ``restart: unless-stopped`` does: a
+        worker dies on some broker failures (kombu's "Unrecoverable error" while
+        restoring unacknowledged messages on a lost connection, seen here), or its
+        watchdog shuts it down. Each restart is counted and reported."""
+
+        def watch() -> None:
+            while not self.stopping.wait(0.5):
+                with self.worker_lock:
+                    worker = self.worker
+                    if worker is None or worker.poll() is None:
+                        continue
+                    self.worker_restarts += 1
+                    print(
+                        f"  (the worker exited with {worker.returncode}: started "
+                        "again, as compose would)",
+                        flush=True,
+                    )
+                    self._worker_start()
+
+        threading.Thread(target=watch, daemon=True).start()
 
     def beat_start(self) -> None:
         self.beat = self._celery(
@@ -445,6 +478,7 @@ class Stack:
                 os.close(saved)
 
     def stop(self) -> None:
+        self.stopping.set()
         for proc, sig in (
             (self.web, signal.SIGTERM),
             (self.beat, signal.SIGTERM),
@@ -1447,6 +1481,7 @@ def main() -> None:
         print("Starting gunicorn, the worker and beat...", flush=True)
         stack.web_start()
         stack.worker_start()
+        stack.supervise()
         stack.beat_start()
         bench = Bench(stack)
         plan = [
@@ -1500,7 +1535,8 @@ def main() -> None:
         f"duplicates={totals.get('duplicates', 0)} "
         f"stuck_jobs={totals.get('stuck_jobs', 0)} "
         f"server_errors={totals.get('server_errors', 0)} "
-        f"redeliveries={totals.get('redeliveries', 0)}"
+        f"redeliveries={totals.get('redeliveries', 0)} "
+        f"worker_restarts={stack.worker_restarts}"
         + (f" crashed={len(crashed)}" if crashed else "")
     )
 

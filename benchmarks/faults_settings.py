@@ -56,3 +56,10 @@ CELERY_BEAT_SCHEDULE = {
     for name, entry in CELERY_BEAT_SCHEDULE.items()
     if name in SWEEP_EVERY
 }
+
+# The worker's watchdog (socex/watchdog.py): a probe every 5 s while idle, a stuck
+# consumer shut down after two probes missed (3 s each), for the benchmark's
+# supervisor to start it again.
+WORKER_WATCHDOG_EVERY = 5.0
+WORKER_WATCHDOG_TIMEOUT = 3.0
+WORKER_WATCHDOG_MISSES = 2
