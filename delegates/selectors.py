@@ -194,14 +194,19 @@ def user_is_trusted(*, edition: Edition, user: User) -> bool:
     email = user.email or ""
     if "@" not in email:
         return False
+    # One query: the trusted domains, each row saying whether the address is
+    # verified (no domain: nobody is trusted, whatever the address).
     verified = EmailAddress.objects.filter(
         user=user, email__iexact=email, verified=True
-    ).exists()
-    if not verified:
-        return False
-    trusted = list(
-        TrustedDomain.objects.filter(edition=edition).values_list("domain", flat=True)
     )
+    rows = list(
+        TrustedDomain.objects.filter(edition=edition)
+        .annotate(verified=Exists(verified))
+        .values_list("domain", "verified")
+    )
+    if not rows or not rows[0][1]:
+        return False
+    trusted = [domain for domain, _verified in rows]
     return domain_is_trusted(domain=email.rsplit("@", 1)[1], trusted=trusted)
 
 

@@ -73,7 +73,8 @@ def insert_select(
     quote = connection.ops.quote_name
     keys = ", ".join(["%s"] * len(variants))
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} "
+        # Quoted names, the caller's SQL and placeholders; every value a parameter.
+        f"INSERT INTO {quote(meta.db_table)} "  # nosec B608
         f"({', '.join(quote(field.column) for field in fields)}) "
         f"SELECT {', '.join(columns)} FROM {source[0]} "
         f"WHERE ({where[0]}) AND {choose} IN ({keys})"

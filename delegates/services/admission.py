@@ -48,8 +48,9 @@ def _reference_prefix(edition: Edition) -> str:
 
 
 def _reference_sql(edition: Edition, number: str) -> RawSQL:
-    """``reference_of`` in SQL, for the number named by ``number``."""
-    return RawSQL(
+    """``reference_of`` in SQL, for the number named by ``number`` (a column name
+    of this module's, never input; the prefix is a parameter)."""
+    return RawSQL(  # nosec B611  constant SQL, the prefix a parameter
         f"%s || CASE WHEN {number} < 1{'0' * REFERENCE_DIGITS} "
         f"THEN lpad({number}::text, {REFERENCE_DIGITS}, '0') "
         f"ELSE {number}::text END",
@@ -238,7 +239,8 @@ def _with_position(edition: Edition, source: tuple[str, list]) -> tuple[str, lis
         .query.sql_with_params()
     )
     return (
-        f"{source[0]} CROSS JOIN LATERAL (SELECT count(*) AS position FROM "
+        # SQL of this module's and Django's compiled queryset; values: parameters.
+        f"{source[0]} CROSS JOIN LATERAL (SELECT count(*) AS position FROM "  # nosec B608
         f"({queue}) AS queue WHERE (queue.waitlisted_at, queue.id) <= "
         "(r.waitlisted_at, r.id)) AS waiting",
         [*source[1], *params],
