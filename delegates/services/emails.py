@@ -166,7 +166,7 @@ class EmailDraft:
             and self.edition == _edition_shown(registration.edition)
         )
 
-    def filled_sql(self, *, reference: str, position: str = "NULL") -> dict:
+    def filled_sql(self, *, reference: str, position: str) -> dict:
         """The outbox fields that hold slots, as SQL expressions filling them in
         the statement that writes the row (``socex.db.insert_select``):
         ``reference`` and ``position`` name the values (SQL, e.g. columns of the
