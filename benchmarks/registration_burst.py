@@ -32,10 +32,13 @@ prints latency per 50 requests over time.
 Prints a table, then ``RESULT registrations=600 confirmed=<n> waitlisted=<n>
 overbooked=0 errors=<n> rps=<r> p50_ms=<a> p95_ms=<b> baseline_rps=<c> ratio=<r/c>
 first50_p95_ms=<f> rest_p95_ms=<g> lock_ms=<median> lock_p95_ms=<p95>
-emails_ready_s=<s> emails_sent_s=<s> badges_ready_s=<s>``: the first 50
-registrations against the rest; the edition lock's hold time; seconds from the start
-of the burst until every registration's email was ready to send (its outbox row
-committed, body and calendar rendered), sent by the worker, and every badge rendered.
+emails_ready_s=<s> emails_sent_s=<s> badges_ready_s=<s> cpu_ms=<c>
+baseline_cpu_ms=<d>``: the first 50 registrations against the rest; the edition
+lock's hold time; seconds from the start of the burst until every registration's
+email was ready to send (its outbox row committed, body and calendar rendered), sent
+by the worker, and every badge rendered; the CPU time gunicorn's and PostgreSQL's
+processes spent per registration and per floor request (read from /proc: less noisy
+than a rate on a shared machine; a line above splits it by process group).
 """
 
 import argparse
@@ -391,6 +394,28 @@ def lock_times(path: Path) -> dict:
     }
 
 
+def cpu_by_group(sessions: dict) -> dict:
+    """CPU seconds (user + system) used so far by the processes of each named
+    session (its leader's pid), by PostgreSQL's and by the rest of the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys([*sessions, "postgres", "other"], 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        sid, used = int(fields[3]), (int(fields[11]) + int(fields[12])) / tick
+        group = next((g for g, s in sessions.items() if s == sid), None)
+        if group is None:
+            group = "postgres" if name.startswith("postgres") else "other"
+        totals[group] += used
+    return totals
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
@@ -426,12 +451,19 @@ def main() -> None:
         # do not: the floor measured half as fast as a one-row write is.
         warm = [("/bench/baseline-write/", key, {}) for key in keys]
         closed_loop(port, 4, warm, 200)
+        sessions = {
+            "gunicorn": server.pid,
+            "worker": worker.pid,
+            "client": os.getsid(0),
+        }
+        cpu = [cpu_by_group(sessions)]
         baseline = closed_loop(
             port,
             args.clients,
             [("/bench/baseline-write/", key, {}) for key in keys],
             200,
         )
+        cpu.append(cpu_by_group(sessions))
         began = time.time()
         burst = closed_loop(
             port,
@@ -439,6 +471,7 @@ def main() -> None:
             [(f"/my/register/{slug}/", key, {"consent_terms": "on"}) for key in keys],
             302,
         )
+        cpu.append(cpu_by_group(sessions))
         stop(server)
         server = None
         print("Waiting for the worker to send the emails and render the badges...")
@@ -462,6 +495,22 @@ def main() -> None:
             f"{name:<14}{row['requests']:>9}{row['errors']:>8}{row['rps']:>9.1f}"
             f"{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}"
         )
+    # CPU ms per request of each group, in each run: where a registration's cost is.
+    per_request = [
+        {
+            group: (cpu[i + 1][group] - cpu[i][group]) * 1000 / row["requests"]
+            for group in cpu[i]
+        }
+        for i, row in enumerate((baseline, burst))
+    ]
+    print(
+        "CPU ms per request (baseline / registration): "
+        + ", ".join(
+            f"{group} {per_request[0][group]:.2f} / {per_request[1][group]:.2f}"
+            for group in per_request[0]
+        )
+    )
+    cpu_ms = [row["gunicorn"] + row["postgres"] for row in per_request]
     if burst["error_samples"] or baseline["error_samples"]:
         print("error samples:", burst["error_samples"], baseline["error_samples"])
     print(
@@ -486,7 +535,8 @@ def main() -> None:
         f"lock_ms={held['median']:.2f} lock_p95_ms={held['p95']:.2f} "
         f"emails_ready_s={drained['emails_ready_s']:.1f} "
         f"emails_sent_s={drained['emails_sent_s']:.1f} "
-        f"badges_ready_s={drained['badges_ready_s']:.1f}"
+        f"badges_ready_s={drained['badges_ready_s']:.1f} "
+        f"cpu_ms={cpu_ms[1]:.2f} baseline_cpu_ms={cpu_ms[0]:.2f}"
     )
 
 
