@@ -168,8 +168,18 @@ class TrustedDomain(models.Model):
     def __str__(self) -> str:
         return self.domain
 
+    def save(self, *args, **kwargs) -> None:
+        # Kept as trust is matched in SQL (``selectors.trust_domains``), whatever
+        # wrote the row.
+        self.domain = self.normalise(self.domain)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def normalise(domain: str) -> str:
+        return (domain or "").strip().lower().lstrip("@").strip(".")
+
     def clean(self) -> None:
-        self.domain = (self.domain or "").strip().lower().lstrip("@").strip(".")
+        self.domain = self.normalise(self.domain)
         if not DOMAIN_RE.fullmatch(self.domain):
             raise ValidationError(
                 {

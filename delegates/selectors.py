@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections import Counter
+from typing import NamedTuple
 
 from allauth.account.models import EmailAddress
 from django.db.models import (
@@ -16,16 +17,17 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from events.ics import session_location, session_uid
 from events.models import AgendaSession, Edition, SessionSpeaker
+from socex.db import compiled_query
 
 from . import signals
-from .models import Profile, Registration, TrustedDomain, User
+from .models import EditionSeats, Profile, Registration, TrustedDomain, User
 
 Status = Registration.Status
 Category = Registration.Category
@@ -126,9 +128,11 @@ def edition_over_reason(*, edition: Edition, now: dt.datetime | None = None) -> 
 
 def user_speaks_at(*, edition: Edition, user: User) -> bool:
     """The user is linked to a speaker on one of the edition's sessions."""
-    return SessionSpeaker.objects.filter(
-        speaker__user=user, session__edition=edition
-    ).exists()
+    return _speaker_links(edition_id=edition.pk).filter(speaker__user=user).exists()
+
+
+def _speaker_links(*, edition_id: int) -> QuerySet[SessionSpeaker]:
+    return SessionSpeaker.objects.filter(session__edition_id=edition_id)
 
 
 def _speaks_at_published(user: User) -> Exists:
@@ -178,36 +182,119 @@ def profile_complete(profile: Profile | None) -> bool:
     )
 
 
+def trust_domains(domain: str) -> list[str]:
+    """The trusted-domain entries that would trust ``domain``: itself and each
+    domain it is a subdomain of (``a.police.uk``: ``a.police.uk``, ``police.uk``,
+    ``uk``), lower case."""
+    labels = domain.lower().strip().rstrip(".").split(".")
+    return [".".join(labels[i:]) for i in range(len(labels)) if labels[i]]
+
+
 def domain_is_trusted(*, domain: str, trusted: list[str]) -> bool:
     """``domain`` equals one of ``trusted`` or is a subdomain of one."""
-    domain = domain.lower().strip().rstrip(".")
-    for entry in trusted:
-        entry = entry.lower().strip().strip(".")
-        if entry and (domain == entry or domain.endswith("." + entry)):
-            return True
-    return False
+    wanted = set(trust_domains(domain))
+    return any(entry.lower().strip().strip(".") in wanted for entry in trusted)
+
+
+def _address_domains(user: User) -> list[str]:
+    email = user.email or ""
+    return trust_domains(email.rsplit("@", 1)[1]) if "@" in email else []
+
+
+def _verified_address(*, address: str) -> QuerySet[EmailAddress]:
+    """The verified rows of ``address`` (in lower case), whatever their case."""
+    return EmailAddress.objects.alias(lowered=Lower("email")).filter(
+        lowered=address, verified=True
+    )
+
+
+def _trusted_entries(*, edition_id: int, domains: list[str]) -> QuerySet:
+    """The edition's trusted-domain rows among ``domains`` (``trust_domains``;
+    entries are kept in lower case, ``TrustedDomain.save``)."""
+    return TrustedDomain.objects.filter(edition_id=edition_id, domain__in=domains)
 
 
 def user_is_trusted(*, edition: Edition, user: User) -> bool:
     """The user's own address is verified and on one of the edition's trusted
-    domains."""
-    email = user.email or ""
-    if "@" not in email:
+    domains (no domain: nobody is trusted, whatever the address)."""
+    domains = _address_domains(user)
+    if not domains:
         return False
-    # One query: the trusted domains, each row saying whether the address is
-    # verified (no domain: nobody is trusted, whatever the address).
-    verified = EmailAddress.objects.filter(
-        user=user, email__iexact=email, verified=True
+    return (
+        _verified_address(address=user.email.lower())
+        .filter(user=user)
+        .filter(Exists(_trusted_entries(edition_id=edition.pk, domains=domains)))
+        .exists()
     )
-    rows = list(
-        TrustedDomain.objects.filter(edition=edition)
-        .annotate(verified=Exists(verified))
-        .values_list("domain", "verified")
+
+
+class RegistrationFacts(NamedTuple):
+    """What registering a user for an edition depends on, as last committed (read
+    without a lock, ``registration_facts``)."""
+
+    profile: Profile | None
+    speaks: bool  # ``user_speaks_at``
+    trusted: bool  # ``user_is_trusted``
+    registration_id: int | None  # their registration for the edition, if any
+    seats: tuple[int, int] | None  # the seats row's (confirmed, capacity), if any
+
+
+_PROFILE_FIELDS = [field.attname for field in Profile._meta.concrete_fields]
+
+
+@compiled_query
+def _registration_facts(*, edition_id, user_id, email, domains):
+    seats = EditionSeats.objects.filter(edition_id=edition_id)
+    return (
+        User.objects.filter(pk=user_id)
+        .order_by()
+        .values(*(f"profile__{name}" for name in _PROFILE_FIELDS))
+        .annotate(
+            speaks=Exists(
+                _speaker_links(edition_id=edition_id).filter(
+                    speaker__user=OuterRef("pk")
+                )
+            ),
+            trusted=Exists(_verified_address(address=email).filter(user=OuterRef("pk")))
+            & Exists(_trusted_entries(edition_id=edition_id, domains=domains)),
+            registration_id=Subquery(
+                Registration.objects.filter(edition_id=edition_id, user=OuterRef("pk"))
+                .order_by("pk")
+                .values("pk")[:1]
+            ),
+            seats_confirmed=Subquery(seats.values("confirmed")),
+            seats_capacity=Subquery(seats.values("capacity")),
+        )
     )
-    if not rows or not rows[0][1]:
-        return False
-    trusted = [domain for domain, _verified in rows]
-    return domain_is_trusted(domain=email.rsplit("@", 1)[1], trusted=trusted)
+
+
+def registration_facts(*, edition: Edition, user: User) -> RegistrationFacts:
+    """The user's profile, whether they speak at ``edition``, are trusted there and
+    are registered already, and its seats row, in one query compiled once per
+    process: the reads before a registration's lock."""
+    domains = _address_domains(user)
+    (row,) = _registration_facts(
+        edition_id=edition.pk,
+        user_id=user.pk,
+        email=(user.email or "").lower(),
+        # No domain trusts an address without one: "." is no entry (stored
+        # entries have no leading or trailing dot).
+        domains=domains or ["."],
+    )
+    values = [row[f"profile__{name}"] for name in _PROFILE_FIELDS]
+    profile = None
+    if values[_PROFILE_FIELDS.index("id")] is not None:
+        profile = Profile.from_db(Profile.objects.db, _PROFILE_FIELDS, values)
+    seats = None
+    if row["seats_confirmed"] is not None:
+        seats = (row["seats_confirmed"], row["seats_capacity"])
+    return RegistrationFacts(
+        profile=profile,
+        speaks=row["speaks"],
+        trusted=bool(domains) and row["trusted"],
+        registration_id=row["registration_id"],
+        seats=seats,
+    )
 
 
 def waitlist_queue(*, edition: Edition) -> QuerySet[Registration]:

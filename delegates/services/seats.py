@@ -173,16 +173,18 @@ def _time_until_commit(locked_at: float) -> None:
     transaction.on_commit(record)
 
 
-def _places_now(edition: Edition) -> SeatsNow:
+def _places_now(edition: Edition, *, row: tuple[int, int] | None = None) -> SeatsNow:
     """The free delegate places as last committed, whether the seats row's
     capacity is out of step with the edition's (the next lock will promote), and
     whether the row exists, read without a lock: enough to guess which emails a
-    change will send and which lock it needs, never to decide one."""
-    row = (
-        EditionSeats.objects.filter(edition=edition)
-        .values_list("confirmed", "capacity")
-        .first()
-    )
+    change will send and which lock it needs, never to decide one. ``row``: the
+    seats row's (confirmed, capacity) when the caller has read it already."""
+    if row is None:
+        row = (
+            EditionSeats.objects.filter(edition=edition)
+            .values_list("confirmed", "capacity")
+            .first()
+        )
     exists = row is not None
     if row is None:
         confirmed = Registration.objects.filter(

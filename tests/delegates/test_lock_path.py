@@ -296,14 +296,13 @@ def test_a_new_registration_costs_a_fixed_number_of_queries(edition, make_delega
         )
 
     # The transaction's, up to its COMMIT (then eager Celery runs the tasks): BEGIN;
-    # before the lock: speaker?, profile, registered already?, the trusted domains
-    # with whether the address is verified, seats as committed, workshops' prepare
-    # hook;
-    # the lock, the number, the place and every row but the email (one
-    # statement); the email; COMMIT.
+    # before the lock, one query (selectors.registration_facts: the profile,
+    # speaker?, trusted?, registered already?, seats as committed), then workshops'
+    # prepare hook; the lock, the number, the place and every row but the email
+    # (one statement); the email; COMMIT.
     sql = [query["sql"] for query in queries.captured_queries]
     # (Near full, as here, a waiting-list email may be due: one statement more.)
-    assert sql.index("COMMIT") + 1 == 10
+    assert sql.index("COMMIT") + 1 == 6
     assert registration.status == Status.CONFIRMED
 
 

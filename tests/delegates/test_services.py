@@ -533,3 +533,77 @@ def test_register_again_after_cancel_when_closed_is_refused(edition, make_delega
     with pytest.raises(ValidationError, match="closed"):
         _register(edition, user)
     assert Registration.objects.get(pk=registration.pk).status == Status.CANCELLED
+
+
+def _facts_by_each_selector(edition, user) -> selectors.RegistrationFacts:
+    seats = EditionSeats.objects.filter(edition=edition).first()
+    registration = Registration.objects.filter(edition=edition, user=user).first()
+    return selectors.RegistrationFacts(
+        profile=selectors.profile_for(user=user),
+        speaks=selectors.user_speaks_at(edition=edition, user=user),
+        trusted=selectors.user_is_trusted(edition=edition, user=user),
+        registration_id=registration and registration.pk,
+        seats=seats and (seats.confirmed, seats.capacity),
+    )
+
+
+@pytest.mark.parametrize(
+    ("email", "verified", "trusted"),
+    [
+        ("officer@police.uk", True, True),
+        ("Officer@West-Midlands.POLICE.uk", True, True),
+        ("officer@police.uk", False, False),
+        ("officer@notpolice.uk", True, False),
+        ("officer@police.uk.evil.com", True, False),
+    ],
+)
+def test_registration_facts_are_each_selectors_in_one_query(
+    edition, make_delegate, django_assert_num_queries, email, verified, trusted
+):
+    user = make_delegate(email, verified=verified)
+
+    with django_assert_num_queries(1):
+        facts = selectors.registration_facts(edition=edition, user=user)
+
+    assert facts.trusted is trusted
+    expected = _facts_by_each_selector(edition, user)
+    assert facts._replace(profile=None) == expected._replace(profile=None)
+    assert facts.profile.pk == expected.profile.pk
+    assert {
+        name: getattr(facts.profile, name) for name in selectors._PROFILE_FIELDS
+    } == {name: getattr(expected.profile, name) for name in selectors._PROFILE_FIELDS}
+
+
+def test_registration_facts_of_a_registered_speaker(edition, speaking_user):
+    user, _session = speaking_user(edition)
+    registration = services.registration_create(
+        edition=edition, user=user, consent_terms=True
+    )
+
+    facts = selectors.registration_facts(edition=edition, user=user)
+
+    assert facts.speaks
+    assert facts.registration_id == registration.pk
+    assert facts._replace(profile=None) == _facts_by_each_selector(
+        edition, user
+    )._replace(profile=None)
+
+
+def test_registration_facts_without_a_profile_or_seats_row(edition):
+    user = UserFactory()
+    EditionSeats.objects.filter(edition=edition).delete()
+
+    facts = selectors.registration_facts(edition=edition, user=user)
+
+    assert facts.profile is None
+    assert facts.seats is None
+    assert facts == _facts_by_each_selector(edition, user)
+
+
+def test_a_trusted_domain_is_kept_as_it_is_matched(edition, make_delegate):
+    # Written without the form's cleaning: saved in the form trust is matched in.
+    entry = TrustedDomain.objects.create(edition=edition, domain=" @.HMRC.Gov.UK. ")
+    assert entry.domain == "hmrc.gov.uk"
+    user = make_delegate("officer@hmrc.gov.uk")
+    assert selectors.user_is_trusted(edition=edition, user=user)
+    assert selectors.registration_facts(edition=edition, user=user).trusted
