@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.ics import session_location, session_uid
 from events.models import AgendaSession, Edition, SessionSpeaker
-from socex.db import compiled_query
+from socex.db import compiled_query, model_columns, model_from_row
 
 from . import signals
 from .models import EditionSeats, Profile, Registration, TrustedDomain, User
@@ -239,16 +239,13 @@ class RegistrationFacts(NamedTuple):
     seats: tuple[int, int] | None  # the seats row's (confirmed, capacity), if any
 
 
-_PROFILE_FIELDS = [field.attname for field in Profile._meta.concrete_fields]
-
-
 @compiled_query
 def _registration_facts(*, edition_id, user_id, email, domains):
     seats = EditionSeats.objects.filter(edition_id=edition_id)
     return (
         User.objects.filter(pk=user_id)
         .order_by()
-        .values(*(f"profile__{name}" for name in _PROFILE_FIELDS))
+        .values(*model_columns(Profile, "profile__"))
         .annotate(
             speaks=Exists(
                 _speaker_links(edition_id=edition_id).filter(
@@ -281,10 +278,7 @@ def registration_facts(*, edition: Edition, user: User) -> RegistrationFacts:
         # entries have no leading or trailing dot).
         domains=domains or ["."],
     )
-    values = [row[f"profile__{name}"] for name in _PROFILE_FIELDS]
-    profile = None
-    if values[_PROFILE_FIELDS.index("id")] is not None:
-        profile = Profile.from_db(Profile.objects.db, _PROFILE_FIELDS, values)
+    profile = model_from_row(Profile, row, "profile__")
     seats = None
     if row["seats_confirmed"] is not None:
         seats = (row["seats_confirmed"], row["seats_capacity"])

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from events import selectors as events_selectors
 from events.models import Edition
 
 from . import ics, selectors, services
@@ -106,12 +107,7 @@ def profile_edit(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request, slug):
-    edition = get_object_or_404(
-        Edition.objects.select_related("series", "venue").exclude(
-            status=Edition.Status.DRAFT
-        ),
-        slug=slug,
-    )
+    edition = events_selectors.edition_get_not_draft(slug=slug)
     status = 200
     if request.method == "POST":
         # Straight to the service, which checks everything: the burst path.

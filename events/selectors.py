@@ -24,6 +24,7 @@ from events.signals import (
     collect_edition_speakers,
     collect_speaker_appearances,
 )
+from socex.db import compiled_query, model_columns, model_from_row
 
 PUBLIC_STATUSES = (Edition.Status.PUBLISHED, Edition.Status.ARCHIVED)
 
@@ -34,6 +35,34 @@ def editions_visible(*, user=None) -> QuerySet[Edition]:
     if user is not None and user.is_active and user.is_staff:
         return editions
     return editions.filter(status__in=PUBLIC_STATUSES)
+
+
+@compiled_query
+def _edition_row(*, slug):
+    return (
+        Edition.objects.filter(slug=slug)
+        .exclude(status=Edition.Status.DRAFT)
+        .values(
+            *model_columns(Edition),
+            *model_columns(Series, "series__"),
+            *model_columns(Venue, "venue__"),
+        )
+    )
+
+
+def edition_get_not_draft(*, slug: str) -> Edition:
+    """The edition at ``slug`` unless a draft, with its series and venue, or 404:
+    one query compiled once per process (the registration form's, a burst's
+    first read)."""
+    rows = _edition_row(slug=slug)
+    if not rows:
+        raise Http404("No such edition")
+    edition = model_from_row(Edition, rows[0])
+    for name, model in (("series", Series), ("venue", Venue)):
+        Edition._meta.get_field(name).set_cached_value(
+            edition, model_from_row(model, rows[0], f"{name}__")
+        )
+    return edition
 
 
 def edition_get(*, slug: str, user=None) -> Edition:

@@ -5,6 +5,7 @@ decide what the lock decides (``insert_select``), and sent in one round trip (se
 ``delegates.services.admission``).
 """
 
+import functools
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, connections, models
@@ -63,12 +64,7 @@ def insert_select(
                 whens.append(f"WHEN %s THEN {option_sql}")
                 column_params += [key, *option_params]
             sql = f"CASE {choose} {' '.join(whens)} END"
-        # Typed as the column (a literal in a SELECT list is text otherwise); a
-        # bounded varchar as text, so that a value too long fails as in INSERT.
-        column_type = field.db_type(connection)
-        if column_type.startswith("varchar"):
-            column_type = "text"
-        columns.append(f"CAST({sql} AS {column_type})")
+        columns.append(f"CAST({sql} AS {_cast_type(field)})")
         params += column_params
     quote = connection.ops.quote_name
     keys = ", ".join(["%s"] * len(variants))
@@ -82,6 +78,14 @@ def insert_select(
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     return sql, [*params, *source[1], *where[1], *variants]
+
+
+@functools.cache
+def _cast_type(field: models.Field) -> str:
+    """The column's type, to type a value in a SELECT list (text otherwise); a
+    bounded varchar as text, so that a value too long fails as in INSERT."""
+    column_type = field.db_type(connection)
+    return "text" if column_type.startswith("varchar") else column_type
 
 
 class CompiledQuery:
@@ -196,3 +200,21 @@ def _stand_in(value, number: int, name: str):
 def compiled_query(build) -> CompiledQuery:
     """Decorator: ``build`` as a ``CompiledQuery``."""
     return CompiledQuery(build)
+
+
+def model_columns(model: type[models.Model], prefix: str = "") -> list[str]:
+    """The ``values()`` names of ``model``'s columns, reached through ``prefix``
+    (e.g. ``"profile__"``): for a ``CompiledQuery`` that reads whole rows."""
+    return [f"{prefix}{field.attname}" for field in model._meta.concrete_fields]
+
+
+def model_from_row(
+    model: type[models.Model], row: dict, prefix: str = ""
+) -> models.Model | None:
+    """The instance of ``model`` whose columns ``row`` holds (``model_columns``),
+    as the ORM loads it; None when its primary key is NULL (no related row)."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    values = [row[f"{prefix}{name}"] for name in names]
+    if row[f"{prefix}{model._meta.pk.attname}"] is None:
+        return None
+    return model.from_db(model.objects.db, names, values)

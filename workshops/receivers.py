@@ -11,6 +11,7 @@ from delegates.signals import (
     registration_substituted,
 )
 from events.signals import edition_duplicated, edition_rooms_moved
+from socex.db import compiled_query
 
 from . import services
 from .models import WorkshopChoice, WorkshopRun
@@ -21,12 +22,18 @@ from .selectors import confirmation_is_late, is_eligible
 LATE_WINDOW_DUE = "workshops.late_window_due"
 
 
+@compiled_query
+def _published_run(*, edition_id):
+    return WorkshopRun.objects.filter(
+        workshop__edition_id=edition_id, workshop__published=True
+    ).values("pk")[:1]
+
+
 def _late_window_due(edition) -> bool:
     """The edition offers published workshops and a confirmation now is late (after
-    the choice deadline or a published allocation)."""
-    if not WorkshopRun.objects.filter(
-        workshop__edition_id=edition.pk, workshop__published=True
-    ).exists():
+    the choice deadline or a published allocation). The first question is asked of
+    every registration (``on_registration_change_prepare``): compiled once."""
+    if not _published_run(edition_id=edition.pk):
         return False
     return confirmation_is_late(edition)
 

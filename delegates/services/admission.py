@@ -24,6 +24,7 @@ from events.models import Edition
 from socex.db import insert_select
 from socex.mail.models import OutboxEmail
 from socex.mail.services import email_deliver_after_commit, email_message_new
+from socex.tasks import tasks_together
 
 from .. import selectors, signals
 from ..badges.services import badge_new, badge_render_after_commit
@@ -79,8 +80,9 @@ def registration_admit(
     Effects: those of ``transitions._transition`` for a new registration: the
     seats row counts the number and place; the registration, its history row, the
     badge row (confirmed) and the status email's row (from ``drafts``; a status
-    nobody drafted is rendered under the lock, and logged) are written; the badge
-    is rendered and the email delivered after commit; then
+    nobody drafted is rendered under the lock, and logged) are written; the email
+    is delivered and the badge rendered after commit (one task message,
+    ``socex.tasks.tasks_together``); then
     ``signals.registration_status_changed`` (with ``prepared``). No model signal
     is sent for these rows (they are written as ``bulk_create`` writes).
     """
@@ -185,18 +187,20 @@ def registration_admit(
     _stamp(registration, to_status=registration.status, at=granted_at, reason=reason)
     registration._state.adding = False
     registration._state.db = connection.alias
-    if registration.status == Status.CONFIRMED:
-        badge_render_after_commit(registration_id=registration.pk)
-    if email_id is not None:
-        email_deliver_after_commit(email_id=email_id)
-    else:
-        _queue_status_email(
-            registration,
-            template=STATUS_EMAILS[registration.status],
-            key=None,
-            reason=reason,
-            drafts=drafts,
-        )
+    # One publish after commit: the email's delivery, then the badge's render.
+    with tasks_together():
+        if email_id is not None:
+            email_deliver_after_commit(email_id=email_id)
+        else:
+            _queue_status_email(
+                registration,
+                template=STATUS_EMAILS[registration.status],
+                key=None,
+                reason=reason,
+                drafts=drafts,
+            )
+        if registration.status == Status.CONFIRMED:
+            badge_render_after_commit(registration_id=registration.pk)
     signals.registration_status_changed.send(
         sender=Registration,
         registration=registration,

@@ -6,6 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from events.models import Edition
+from socex.tasks import tasks_together
 
 from .. import selectors, signals
 from ..badges.services import badge_schedule_render
@@ -50,8 +51,10 @@ def _transition(
     - To ``confirmed``, the badge row (and its check-in token) is made and the
       badge rendered after commit (``badges.services.badge_schedule_render``).
     - The history row, the badge row and the email's row reach the database in
-      one round trip. (A new registration on PostgreSQL takes
-      ``admission.registration_admit`` instead, with the same effects.)
+      one round trip; the badge's render and the email's delivery leave after
+      commit as one task message (``socex.tasks.tasks_together``). (A new
+      registration on PostgreSQL takes ``admission.registration_admit`` instead,
+      with the same effects.)
 
     Through ``signals.registration_status_changed`` (same transaction):
     - ``delegates.badges.receivers``: from ``confirmed`` to anything else, the
@@ -78,7 +81,7 @@ def _transition(
         seats.save(update_fields=["confirmed", "last_number"])
     _stamp(registration, to_status=to_status, at=now, reason=reason)
     registration.save()
-    with _one_round_trip():
+    with _one_round_trip(), tasks_together():
         # The history row's id is never read, so it is written without RETURNING
         # (ignore_conflicts: the table's only unique key is its serial id) and goes
         # to the server with the email's row, whose id is the first answer awaited.

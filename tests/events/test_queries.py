@@ -94,3 +94,34 @@ def test_public_page_queries_for_signed_in_user_are_bounded(
     with django_assert_max_num_queries(11):
         response = client.get(PUBLIC_PAGES[page](edition))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("with_venue", [True, False])
+def test_edition_get_not_draft_is_select_relateds_edition_in_one_query(
+    with_venue, django_assert_num_queries
+):
+    from django.http import Http404
+
+    from events.selectors import edition_get_not_draft
+    from tests.factories.events import EditionFactory
+
+    edition = EditionFactory(**({} if with_venue else {"venue": None}))
+    expected = Edition.objects.select_related("series", "venue").get(pk=edition.pk)
+
+    with django_assert_num_queries(1):
+        got = edition_get_not_draft(slug=edition.slug)
+        series, venue = got.series, got.venue  # no query of their own
+
+    fields = [field.attname for field in Edition._meta.concrete_fields]
+    assert [getattr(got, name) for name in fields] == [
+        getattr(expected, name) for name in fields
+    ]
+    assert series.__dict__.keys() >= {"id", "name", "code"}
+    assert series.pk == expected.series.pk and series.code == expected.series.code
+    assert (venue and venue.pk) == (expected.venue and expected.venue.pk)
+    edition.status = Edition.Status.DRAFT
+    edition.save()
+    with pytest.raises(Http404):
+        edition_get_not_draft(slug=edition.slug)
+    with pytest.raises(Http404):
+        edition_get_not_draft(slug="no-such-edition")
