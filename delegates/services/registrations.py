@@ -132,7 +132,8 @@ def _registration_create(
         _check_open(edition=edition, now=now)
     existing = None
     if facts.registration_id is not None:
-        existing = Registration.objects.get(pk=facts.registration_id)
+        # (Gone meanwhile: as if never registered; the unique key decides a race.)
+        existing = Registration.objects.filter(pk=facts.registration_id).first()
     if existing is not None and existing.status != Status.CANCELLED:
         raise ValidationError(_already_registered(edition, user))
     trusted = category == Category.DELEGATE and facts.trusted
