@@ -141,6 +141,31 @@ def _fill_calendar(calendar: str, values: dict[str, str]) -> bytes:
     return "\r\n".join(_fold(line) for line in text.split("\r\n")).encode()
 
 
+# A new registration's calendar file is the same for every delegate of an edition
+# but for the reference and the stamp: made once per edition as its emails show it
+# (``_edition_shown``), with this slot (as long as a draft's) for the reference, and
+# stamped anew for each draft.
+_CALENDAR_SLOT = "SOCEX" + "0" * 16 + "REFERENCE"
+_DTSTAMP = re.compile(r"^DTSTAMP:\d{8}T\d{6}Z\r$", re.M)
+_slotted_calendars: dict[tuple, str] = {}
+
+
+def _slotted_calendar(edition: Edition) -> str:
+    key = (_edition_shown(edition), settings.SITE_URL, edition.get_absolute_url())
+    calendar = _slotted_calendars.get(key)
+    if calendar is None:
+        if len(_slotted_calendars) >= 64:
+            _slotted_calendars.clear()
+        calendar = _slotted_calendars[key] = _fold_apart(
+            ics.edition_calendar(
+                edition=edition, registration=Registration(reference=_CALENDAR_SLOT)
+            ).decode(),
+            [_CALENDAR_SLOT],
+        )
+    stamp = timezone.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return _DTSTAMP.sub(f"DTSTAMP:{stamp}\r", calendar, count=1)
+
+
 @dataclass
 class EmailDraft:
     """One status email rendered ahead of the lock, with its slots still to fill."""
@@ -256,13 +281,14 @@ def email_draft(
     context = _email_context(shown, reason=reason, position=position_slot or None)
     subject, body_text, body_html = email_render(template=template, context=context)
     calendar = ""
-    if template in WITH_CALENDAR:
-        calendar = _fold_apart(
-            ics.edition_calendar(
-                edition=registration.edition, registration=shown
-            ).decode(),
-            [reference_slot, position_slot],
+    if template in WITH_CALENDAR and reference_slot:
+        calendar = _slotted_calendar(registration.edition).replace(
+            _CALENDAR_SLOT, reference_slot
         )
+    elif template in WITH_CALENDAR:
+        calendar = ics.edition_calendar(
+            edition=registration.edition, registration=shown
+        ).decode()
     return EmailDraft(
         user_id=registration.user_id,
         template=template,

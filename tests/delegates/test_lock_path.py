@@ -656,6 +656,50 @@ def test_a_filled_draft_is_the_email_rendered_under_the_lock(template):
         assert filled["attachments"] == []
 
 
+@pytest.mark.django_db
+def test_a_new_registrations_calendar_is_made_once_per_edition_as_shown(monkeypatch):
+    import datetime as dt
+
+    from delegates import ics
+
+    def at(stamp: str) -> None:
+        moment = dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.UTC)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    registration = _registration_emailed("registration_confirmed")
+    edition = registration.edition
+    made = []
+    real = ics.edition_calendar
+    monkeypatch.setattr(
+        ics, "edition_calendar", lambda **kw: made.append(kw) or real(**kw)
+    )
+
+    def calendar_of_a_new_registration() -> str:
+        new = Registration(edition=edition, user=registration.user)
+        draft = email_draft(new, template="registration_confirmed")
+        filled = draft.filled(registration)
+        (attachment,) = filled["attachments"]
+        return re.sub(
+            r"\r\n ", "", base64.b64decode(attachment["content_b64"]).decode()
+        )
+
+    at("2027-03-01 09:00:00")
+    first = calendar_of_a_new_registration()
+    at("2027-03-01 09:00:07")
+    second = calendar_of_a_new_registration()
+
+    assert len(made) == 1
+    # Each stamped when drafted, each with its own reference.
+    assert "DTSTAMP:20270301T090000Z" in first
+    assert "DTSTAMP:20270301T090007Z" in second
+    assert f"Reference {registration.reference}" in second
+    # The venue renamed: the next draft shows it.
+    edition.venue.name = "The Other Hall"
+    edition.venue.save()
+    assert "The Other Hall" in calendar_of_a_new_registration()
+    assert len(made) == 2
+
+
 @pytest.mark.parametrize("template", [*STATUS_EMAILS.values(), "registration_promoted"])
 @pytest.mark.parametrize("number", [42, 123456])
 @pytest.mark.postgres

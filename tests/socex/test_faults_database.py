@@ -98,3 +98,41 @@ def test_connection_killed_by_a_restart_is_replaced_before_the_next_request(
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_postgresql_plans_a_repeated_statement_once(monkeypatch):
+    from tests.socex.conftest import product_settings
+
+    url = "postgres://socex@db:5432/socex"
+    options = product_settings(monkeypatch, DATABASE_URL=url).DATABASES["default"][
+        "OPTIONS"
+    ]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+
+    off = product_settings(
+        monkeypatch, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="0"
+    )
+    assert "server_side_binding" not in off.DATABASES["default"].get("OPTIONS", {})
+    sqlite = product_settings(monkeypatch, DATABASE_URL="sqlite:////tmp/x.sqlite3")
+    assert "server_side_binding" not in sqlite.DATABASES["default"]["OPTIONS"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_run_again_is_prepared_on_the_connection():
+    from django.db import connection
+
+    from events.models import Edition
+
+    if not connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold"):
+        pytest.skip("prepared statements are off (DATABASE_PREPARE_THRESHOLD=0)")
+    for _ in range(6):
+        list(Edition.objects.filter(slug="prepared-probe"))
+    with connection.cursor() as cursor:
+        # (The slug is a parameter: the statement holds $1, not the value.)
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "events_edition" WHERE "events_edition"."slug" = $1%'],
+        )
+        assert cursor.fetchone()[0] == 1
