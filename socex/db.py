@@ -9,6 +9,7 @@ import functools
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, connections, models
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 
 
@@ -43,14 +44,7 @@ def insert_select(
     query.insert_values(fields, instances)
     compiler = query.get_compiler(connection=connection)
     values = {
-        key: [
-            compiler.field_as_sql(
-                field,
-                getattr(field, "get_placeholder", None),
-                compiler.prepare_value(field, compiler.pre_save_val(field, instance)),
-            )
-            for field in fields
-        ]
+        key: [_value_sql(compiler, field, instance) for field in fields]
         for key, instance in variants.items()
     }
     columns, params = [], []
@@ -78,6 +72,24 @@ def insert_select(
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     return sql, [*params, *source[1], *where[1], *variants]
+
+
+def _value_sql(compiler, field: models.Field, instance: models.Model) -> tuple:
+    """What Django's insert compiler writes for ``field`` of ``instance`` (its
+    ``field_as_sql`` of ``prepare_value`` of ``pre_save_val``), with the two
+    cases of a registration's rows taken directly: a plain value, converted by
+    the field, and a ``RawSQL``."""
+    value = compiler.pre_save_val(field, instance)
+    if getattr(field, "get_placeholder", None) is None:
+        if type(value) is RawSQL:
+            return f"({value.sql})", list(value.params)
+        if not hasattr(value, "resolve_expression"):
+            return "%s", [field.get_db_prep_save(value, connection=connection)]
+    return compiler.field_as_sql(
+        field,
+        getattr(field, "get_placeholder", None),
+        compiler.prepare_value(field, value),
+    )
 
 
 @functools.cache
