@@ -291,8 +291,9 @@ def registration_facts(*, edition: Edition, user: User) -> RegistrationFacts:
     )
 
 
-def waitlist_queue(*, edition: Edition) -> QuerySet[Registration]:
-    """Waitlisted delegates in the order they joined the list."""
+def waitlist_queue(*, edition: Edition | int) -> QuerySet[Registration]:
+    """Waitlisted delegates in the order they joined the list (``edition``: one,
+    or its id)."""
     return Registration.objects.filter(
         edition=edition, category=Category.DELEGATE, status=Status.WAITLISTED
     ).order_by("waitlisted_at", "id")

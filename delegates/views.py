@@ -182,7 +182,10 @@ def _registered_message(request, registration: Registration) -> None:
             % values,
         )
     elif registration.status == Status.WAITLISTED:
-        values["position"] = selectors.waitlist_position(registration=registration)
+        # As its email states it, when the service read it.
+        values["position"] = getattr(
+            registration, "admitted_position", None
+        ) or selectors.waitlist_position(registration=registration)
         messages.info(
             request,
             _(

@@ -122,7 +122,7 @@ class CompiledQuery:
         self.__doc__ = build.__doc__
         self.__name__ = getattr(build, "__name__", "compiled")
 
-    def __call__(self, **values) -> list[dict]:
+    def _compiled(self, values: dict) -> tuple:
         shape = tuple(
             (name, len(value) if isinstance(value, list | tuple) else None)
             for name, value in sorted(values.items())
@@ -130,7 +130,16 @@ class CompiledQuery:
         compiled = self._shapes.get(shape)
         if compiled is None:
             compiled = self._shapes[shape] = self._compile(values)
-        using, sql, slots, names, compiler, converters = compiled
+        return compiled
+
+    def sql_with_params(self, **values) -> tuple[str, list]:
+        """The SQL and parameters for ``values``, to be part of a statement of
+        the caller's (as ``Query.sql_with_params``, without building it)."""
+        _using, sql, slots, *_rest = self._compiled(values)
+        return sql, [_value(slot, values) for slot in slots]
+
+    def __call__(self, **values) -> list[dict]:
+        using, sql, slots, names, compiler, converters = self._compiled(values)
         params = [_value(slot, values) for slot in slots]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)

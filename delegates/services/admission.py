@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from events.models import Edition
-from socex.db import insert_select
+from socex.db import compiled_query, insert_select
 from socex.mail.models import OutboxEmail
 from socex.mail.services import email_deliver_after_commit, email_message_new
 from socex.tasks import tasks_together
@@ -74,8 +74,10 @@ def registration_admit(
     """Register ``user`` (checked, with no registration for ``edition``) on an
     edition that has its seats row, asking for a place when ``statuses`` (the new
     status, by whether a place was free) has one for ``True``. Returns the new
-    registration, or None when the edition has no seats row (nothing written; the
-    caller takes the edition lock). Called inside the caller's transaction.
+    registration (waitlisted: with ``admitted_position``, the place in the queue
+    its email states), or None when the edition has no seats row (nothing
+    written; the caller takes the edition lock). Called inside the caller's
+    transaction.
 
     Effects: those of ``transitions._transition`` for a new registration: the
     seats row counts the number and place; the registration, its history row, the
@@ -140,16 +142,23 @@ def registration_admit(
     after = None
     emails = _email_rows(by_status, drafts=drafts, reason=reason)
     if Status.WAITLISTED in emails:
-        email_sql, email_params = insert_select(
-            emails,
-            source=_with_position(edition, ("delegates_registration AS r", [])),
-            # One registration per edition and person: the row the first
-            # statement wrote (were another committed meanwhile, the first fails
-            # on that key and the round trip stops there).
-            where=("r.edition_id = %s AND r.user_id = %s", [edition.pk, user.pk]),
-            choose="r.status",
+        # One registration per edition and person: the row the first statement
+        # wrote (were another committed meanwhile, the first fails on that key and
+        # the round trip stops there), with its place in the queue.
+        queued_sql, queued_params = _with_position(
+            edition, ("delegates_registration AS r", [])
         )
-        after = (f"{email_sql} RETURNING id", email_params)
+        email_sql, email_params = insert_select(
+            emails, source=("queued AS r", []), choose="r.status"
+        )
+        after = (
+            # SQL of this module's; every value a parameter.
+            f"WITH queued AS (SELECT r.*, waiting.position FROM {queued_sql} "  # nosec B608
+            "WHERE r.edition_id = %s AND r.user_id = %s), "
+            f"email AS ({email_sql} RETURNING id) "
+            "SELECT (SELECT id FROM email), (SELECT position FROM queued)",
+            [*queued_params, edition.pk, user.pk, *email_params],
+        )
     elif emails:
         email_sql, email_params = insert_select(
             emails, source=new_row, choose="r.status"
@@ -174,8 +183,10 @@ def registration_admit(
         if taken is None:
             return None
         number, seated, granted_at, pk, *written = taken
+        position = None
         if after is not None:
-            written = [row[0] for row in emailing.fetchall()]
+            email_pk, position = emailing.fetchone()
+            written = [email_pk]
     # The email's id, when the outcome's email was drafted (written).
     email_id = next((pk for pk in written if pk is not None), None)
     _time_until_commit(granted_at.timestamp())
@@ -187,6 +198,9 @@ def registration_admit(
     _stamp(registration, to_status=registration.status, at=granted_at, reason=reason)
     registration._state.adding = False
     registration._state.db = connection.alias
+    if registration.status == Status.WAITLISTED:
+        # The place in the queue its email states, for the page that answers.
+        registration.admitted_position = position
     # One publish after commit: the email's delivery, then the badge's render.
     with tasks_together():
         if email_id is not None:
@@ -225,11 +239,16 @@ def _email_rows(
         row = email_message_new(
             to=draft.to, template=draft.template, subject="", body_text=""
         )
-        filled = draft.filled_sql(reference="r.reference", position="waiting.position")
+        filled = draft.filled_sql(reference="r.reference", position="r.position")
         for name, value in filled.items():
             setattr(row, name, value)
         rows[status] = row
     return rows
+
+
+@compiled_query
+def _waitlist_queue(*, edition_id):
+    return selectors.waitlist_queue(edition=edition_id).values("id", "waitlisted_at")
 
 
 def _with_position(edition: Edition, source: tuple[str, list]) -> tuple[str, list]:
@@ -237,11 +256,7 @@ def _with_position(edition: Edition, source: tuple[str, list]) -> tuple[str, lis
     waiting-list position as ``waiting.position``: the rows of the queue
     (``selectors.waitlist_queue``) up to and including ``r``, in its order, i.e.
     ``selectors.waitlist_position``."""
-    queue, params = (
-        selectors.waitlist_queue(edition=edition)
-        .values("id", "waitlisted_at")
-        .query.sql_with_params()
-    )
+    queue, params = _waitlist_queue.sql_with_params(edition_id=edition.pk)
     return (
         # SQL of this module's and Django's compiled queryset; values: parameters.
         f"{source[0]} CROSS JOIN LATERAL (SELECT count(*) AS position FROM "  # nosec B608

@@ -629,3 +629,27 @@ def test_dashboard_dates_use_the_site_format(client, make_delegate):
 
     assert "17–18 November 2027" in page
     assert "17 November 2027 – 18 November 2027" not in page
+
+
+@pytest.mark.parametrize("ahead", [0, 2])
+def test_a_waitlisted_delegate_is_told_the_position_their_email_states(
+    client, edition, make_delegate, ahead
+):
+    # The edition (capacity 3) is full, ``ahead`` are waiting already.
+    for n in range(3 + ahead):
+        _register(edition, make_delegate(f"d{n}@police.uk"))
+    user = make_delegate("late@police.uk")
+    client.force_login(user)
+
+    response = client.post(
+        reverse("delegates:register", args=[edition.slug]),
+        {"consent_terms": "on"},
+        follow=True,
+    )
+
+    registration = Registration.objects.get(edition=edition, user=user)
+    assert registration.status == Status.WAITLISTED
+    said = f"on the waiting list at position {ahead + 1} "
+    assert said in response.content.decode()
+    email = OutboxEmail.objects.get(to=user.email)
+    assert f"at position {ahead + 1}." in email.body_text
