@@ -99,3 +99,19 @@ def test_only_ints_strings_and_lists_of_them(value):
     query = compiled_query(lambda *, v: OutboxEmail.objects.filter(pk=1).values("pk"))
     with pytest.raises(TypeError):
         query(v=value)
+
+
+def test_its_sql_can_be_part_of_another_statement():
+    rows = _emails("a@example.org", "b@example.org")
+    by_address = compiled_query(
+        lambda *, to: OutboxEmail.objects.filter(to=to).values("pk")
+    )
+
+    sql, params = by_address.sql_with_params(to="b@example.org")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS part", params)  # noqa: S608
+        (count,) = cursor.fetchone()
+
+    assert count == 1
+    assert params.count("b@example.org") == 1
+    assert by_address(to="b@example.org") == [{"pk": rows[1].pk}]
