@@ -239,3 +239,27 @@ def model_from_row(
     if row[f"{prefix}{model._meta.pk.attname}"] is None:
         return None
     return model.from_db(model.objects.db, names, values)
+
+
+# psycopg caches how it parses a statement for its parameters only up to this many
+# characters and parameters (a guard against ORM statements that never repeat). A
+# registration's locking statement is longer, and the same text for every
+# registration of an edition: parsed again each time, it cost a twentieth of the
+# request's CPU.
+LONG_STATEMENT_CHARACTERS = 65536
+LONG_STATEMENT_PARAMETERS = 1024
+
+
+def psycopg_cache_long_statements() -> None:
+    """Let psycopg cache the parsing of statements up to ``LONG_STATEMENT_*``
+    (its cache stays an LRU of 128 statements). Called once, at start-up."""
+    try:
+        from psycopg import _queries  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - psycopg is what PostgreSQL runs on
+        return
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        _queries.MAX_CACHED_STATEMENT_LENGTH, LONG_STATEMENT_CHARACTERS
+    )
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(
+        _queries.MAX_CACHED_STATEMENT_PARAMS, LONG_STATEMENT_PARAMETERS
+    )

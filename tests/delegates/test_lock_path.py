@@ -790,3 +790,40 @@ def test_a_slot_is_folded_onto_a_line_of_its_own():
     assert f"\r\n {slot}\r\n" in folded
     assert re.sub(r"\r\n[ \t]", "", folded) == calendar
     assert all(len(physical) <= 75 for physical in folded.split("\r\n"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_locking_statement_is_parsed_once_per_shape(edition, make_delegate):
+    # psycopg caches how it parses a statement only up to a length the locking
+    # statement exceeds: socex.db.psycopg_cache_long_statements lifts it.
+    from psycopg import _queries
+
+    edition.capacity = 100
+    edition.save()
+    for n in range(3):  # the edition lock (the seats row made), then its shape twice
+        services.registration_create(
+            edition=edition,
+            user=make_delegate(f"warm{n}@police.uk"),
+            consent_terms=True,
+        )
+    user = make_delegate("next@police.uk")
+    before = _queries._query2pg.cache_info()  # every statement seen before
+
+    with CaptureQueriesContext(connection) as queries:
+        services.registration_create(edition=edition, user=user, consent_terms=True)
+
+    (locking,) = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().startswith("WITH locked")
+    ]
+    assert len(locking) > 4096
+    assert _queries._query2pg.cache_info().misses == before.misses
+    # A statement as long, with as many parameters, run twice: parsed once.
+    long_sql = f"SELECT {', '.join(['%s'] * 120)} -- {'x' * len(locking)}"
+    with connection.cursor() as cursor:
+        cursor.execute(long_sql, list(range(120)))
+        parsed = _queries._query2pg.cache_info()
+        cursor.execute(long_sql, list(range(120)))
+    assert _queries._query2pg.cache_info().hits == parsed.hits + 1
