@@ -239,7 +239,13 @@ class RegistrationFacts(NamedTuple):
     seats: tuple[int, int] | None  # the seats row's (confirmed, capacity), if any
 
 
-@compiled_query
+@compiled_query(
+    # An address at a domain two to four labels deep (police.uk .. a.b.police.uk).
+    warm=[
+        {"edition_id": 0, "user_id": 0, "email": "", "domains": ["."] * depth}
+        for depth in (2, 3, 4)
+    ]
+)
 def _registration_facts(*, edition_id, user_id, email, domains):
     seats = EditionSeats.objects.filter(edition_id=edition_id)
     return (

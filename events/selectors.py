@@ -37,7 +37,7 @@ def editions_visible(*, user=None) -> QuerySet[Edition]:
     return editions.filter(status__in=PUBLIC_STATUSES)
 
 
-@compiled_query
+@compiled_query(warm=[{"slug": ""}])
 def _edition_row(*, slug):
     return (
         Edition.objects.filter(slug=slug)

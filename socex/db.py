@@ -116,11 +116,21 @@ class CompiledQuery:
     that fails on first use, not silently.
     """
 
-    def __init__(self, build) -> None:
+    def __init__(self, build, *, warm: Sequence[dict] = ()) -> None:
         self._build = build
         self._shapes: dict[tuple, tuple] = {}
+        self._warm = list(warm)
         self.__doc__ = build.__doc__
         self.__name__ = getattr(build, "__name__", "compiled")
+        _compiled_queries.append(self)
+
+    def warm_up(self) -> None:
+        """Compile the shapes of ``warm`` (example values: only their types and
+        lengths matter) without running them: gunicorn's master does it before
+        forking (``socex.gunicorn.warm_up``), so no worker pays for it on its first
+        requests."""
+        for values in self._warm:
+            self._compiled(values)
 
     def _compiled(self, values: dict) -> tuple:
         shape = tuple(
@@ -218,9 +228,23 @@ def _stand_in(value, number: int, name: str):
     return f"Socex_%Stand\\In'{number}"
 
 
-def compiled_query(build) -> CompiledQuery:
-    """Decorator: ``build`` as a ``CompiledQuery``."""
-    return CompiledQuery(build)
+# Every CompiledQuery made, for ``compiled_queries_warm_up``.
+_compiled_queries: list[CompiledQuery] = []
+
+
+def compiled_query(build=None, *, warm: Sequence[dict] = ()):
+    """Decorator: ``build`` as a ``CompiledQuery``; ``@compiled_query(warm=[...])``
+    names the shapes to compile at start-up."""
+    if build is None:
+        return lambda build: CompiledQuery(build, warm=warm)
+    return CompiledQuery(build, warm=warm)
+
+
+def compiled_queries_warm_up() -> int:
+    """Compile every loaded ``CompiledQuery``'s ``warm`` shapes; how many."""
+    for query in list(_compiled_queries):
+        query.warm_up()
+    return sum(len(query._warm) for query in _compiled_queries)
 
 
 def model_columns(model: type[models.Model], prefix: str = "") -> list[str]:

@@ -67,6 +67,21 @@ HOT_TEMPLATES = [
     "503.html",
     "bootstrap5/field.html",
     "bootstrap5/errors.html",
+    # The emails a registration drafts.
+    *(
+        f"emails/{name}"
+        for name in (
+            "base.html",
+            "base.txt",
+            "_event_details.html",
+            "_event_details.txt",
+        )
+    ),
+    *(
+        f"emails/registration_{status}.{kind}"
+        for status in ("confirmed", "waitlisted", "received")
+        for kind in ("html", "txt", "subject.txt")
+    ),
 ]
 
 
@@ -113,6 +128,10 @@ def warm_up() -> None:
             get_template(name)
         except TemplateDoesNotExist:
             logger.info("warm-up: no template %s", name)
+    # The hot paths' reads, compiled once here rather than in every worker.
+    from socex.db import compiled_queries_warm_up
+
+    compiled = compiled_queries_warm_up()
     for path in ("/", "/accounts/login/", "/healthz"):
         try:
             _warm_request(path)
@@ -120,7 +139,9 @@ def warm_up() -> None:
             logger.warning("warm-up request to %s failed", path, exc_info=True)
     # Connections must not be shared with the forked workers.
     connections.close_all()
-    logger.info("warm-up took %.2fs", time.monotonic() - started)
+    logger.info(
+        "warm-up took %.2fs (%d compiled queries)", time.monotonic() - started, compiled
+    )
 
 
 def when_ready(server) -> None:

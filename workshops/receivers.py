@@ -22,7 +22,7 @@ from .selectors import confirmation_is_late, is_eligible
 LATE_WINDOW_DUE = "workshops.late_window_due"
 
 
-@compiled_query
+@compiled_query(warm=[{"edition_id": 0}])
 def _published_run(*, edition_id):
     return WorkshopRun.objects.filter(
         workshop__edition_id=edition_id, workshop__published=True

@@ -246,7 +246,7 @@ def _email_rows(
     return rows
 
 
-@compiled_query
+@compiled_query(warm=[{"edition_id": 0}])
 def _waitlist_queue(*, edition_id):
     return selectors.waitlist_queue(edition=edition_id).values("id", "waitlisted_at")
 

@@ -115,3 +115,18 @@ def test_its_sql_can_be_part_of_another_statement():
     assert count == 1
     assert params.count("b@example.org") == 1
     assert by_address(to="b@example.org") == [{"pk": rows[1].pk}]
+
+
+def test_warm_shapes_compile_without_running(django_assert_num_queries):
+    by_ids = compiled_query(
+        lambda *, ids: OutboxEmail.objects.filter(pk__in=ids).values("pk"),
+        warm=[{"ids": [0] * length} for length in (1, 2)],
+    )
+
+    with django_assert_num_queries(0):
+        by_ids.warm_up()
+
+    assert len(by_ids._shapes) == 2
+    (row,) = _emails("a@example.org")
+    assert by_ids(ids=[row.pk, 0]) == [{"pk": row.pk}]
+    assert len(by_ids._shapes) == 2  # that shape was compiled already

@@ -40,6 +40,12 @@ def test_warm_up_renders_the_hot_pages_and_leaves_no_connection(caplog):
     assert connection.connection is None  # never shared with forked workers
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
     assert any("warm-up took" in r.getMessage() for r in caplog.records)
+    # The registration's reads compiled before forking: every warm shape there.
+    from delegates.selectors import _registration_facts
+    from events.selectors import _edition_row
+
+    assert len(_registration_facts._shapes) >= 3
+    assert _edition_row._shapes
 
 
 def test_compose_dockerfile_and_benchmarks_use_the_gunicorn_config():
