@@ -1,8 +1,11 @@
-"""Writing rows from a locked section without Python in between.
+"""The database on the hot paths.
 
-A locked section's writes are built before the lock as SQL that lets the database
-decide what the lock decides (``insert_select``), and sent in one round trip (see
-``delegates.services.admission``).
+- ``insert_select``: a locked section's writes, built before the lock as SQL that
+  lets the database decide what the lock decides, sent in one round trip (see
+  ``delegates.services.admission``).
+- ``CompiledQuery``: a hot path's reads, built with the ORM and compiled once per
+  process and shape (``delegates.selectors.registration_facts``).
+- ``psycopg_cache_long_statements``: psycopg keeps how it parsed a long statement.
 """
 
 import functools
@@ -122,7 +125,8 @@ class CompiledQuery:
         self._warm = list(warm)
         self.__doc__ = build.__doc__
         self.__name__ = getattr(build, "__name__", "compiled")
-        _compiled_queries.append(self)
+        if self._warm:
+            _compiled_queries.append(self)
 
     def warm_up(self) -> None:
         """Compile the shapes of ``warm`` (example values: only their types and
@@ -228,7 +232,7 @@ def _stand_in(value, number: int, name: str):
     return f"Socex_%Stand\\In'{number}"
 
 
-# Every CompiledQuery made, for ``compiled_queries_warm_up``.
+# Every CompiledQuery with shapes to warm, for ``compiled_queries_warm_up``.
 _compiled_queries: list[CompiledQuery] = []
 
 
@@ -241,7 +245,7 @@ def compiled_query(build=None, *, warm: Sequence[dict] = ()):
 
 
 def compiled_queries_warm_up() -> int:
-    """Compile every loaded ``CompiledQuery``'s ``warm`` shapes; how many."""
+    """Compile the ``warm`` shapes of every loaded ``CompiledQuery``; how many."""
     for query in list(_compiled_queries):
         query.warm_up()
     return sum(len(query._warm) for query in _compiled_queries)
