@@ -4,7 +4,9 @@ Used by docker-compose.yml, the Dockerfile and benchmarks/gunicorn_server.py. Th
 loaded once in the master and warmed there before forking (imports, the URL resolver,
 compiled templates of the hot pages, a request to each through the WSGI app), so every
 worker starts with what the first requests would otherwise pay for; each worker then
-opens its own database connection. Command-line options override these.
+opens its own database connection and starts its task publisher
+(``socex.tasks.publish_batching_start``, ``TASK_PUBLISH_LINGER``), which it flushes
+on exit. Command-line options override these.
 
 Access and error lines go through ``SecretsRedactingLogger``: the secret of an emailed
 link (a speaker invitation, a substitution, a password reset) is replaced before the
@@ -149,10 +151,24 @@ def when_ready(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Open this worker's database connection before its first request."""
+    """Open this worker's database connection before its first request, and
+    start its task publisher (``TASK_PUBLISH_LINGER``)."""
+    from django.conf import settings
     from django.db import DatabaseError, connection
+
+    from socex.tasks import publish_batching_start
+
+    if settings.TASK_PUBLISH_LINGER > 0:
+        publish_batching_start(linger=settings.TASK_PUBLISH_LINGER)
 
     try:
         connection.ensure_connection()
     except DatabaseError:
         worker.log.warning("database not reachable yet; first request will retry")
+
+
+def worker_exit(server, worker) -> None:
+    """Publish the tasks this worker's requests left waiting before it exits."""
+    from socex.tasks import publish_batching_stop
+
+    publish_batching_stop()

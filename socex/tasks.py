@@ -2,9 +2,17 @@
 
 Services import the tasks they schedule at module level and call
 ``enqueue_on_commit(task, **kwargs)``; tasks are thin wrappers that import services.
+
+A web server's worker process may publish through a ``PublishBatcher`` (gunicorn's
+``post_fork`` starts one when ``TASK_PUBLISH_LINGER`` is above 0): a request then hands
+its tasks to a thread of its process after commit and answers at once; the thread
+sends what the process's requests committed within the linger as one message. A
+process that dies holding some leaves them to the sweeps, as a failed publish does.
 """
 
+import atexit
 import logging
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -61,12 +69,21 @@ def tasks_together():
 
 
 def _publish(jobs: list) -> None:
-    global _publish_paused_until
     app = jobs[0][0].app
     if app.conf.task_always_eager:
         for task, kwargs in jobs:
             task.apply_async(kwargs=kwargs)
         return
+    batcher = _batcher
+    if batcher is not None and batcher.take(jobs):
+        return
+    _send(jobs)
+
+
+def _send(jobs: list) -> None:
+    """Publish ``jobs`` [(task, kwargs)] now, as one message: a single task as
+    itself, several as ``run_tasks``. Never raises (see ``enqueue_on_commit``)."""
+    global _publish_paused_until
     if len(jobs) == 1:
         task, kwargs = jobs[0]
     else:
@@ -82,6 +99,111 @@ def _publish(jobs: list) -> None:
         logger.warning(
             "Could not enqueue %s%r; the sweep will retry", task.name, kwargs
         )
+
+
+class PublishBatcher:
+    """One thread of this process that publishes the tasks its requests commit:
+    those committed within ``linger`` seconds of the first waiting leave as one
+    message (at most ``size`` tasks each), in the order they were committed.
+
+    ``take`` never blocks on the broker (a hung one holds the thread, not a
+    request); it refuses (the caller publishes itself) once the batcher is
+    stopped or in a process it was not started in (a fork). ``stop`` sends what
+    is waiting and ends the thread. Tasks waiting when the process is killed are
+    lost to the broker, not to the sweeps: each works from a persisted row.
+    """
+
+    def __init__(self, *, linger: float, size: int = 50, most: int = 10_000):
+        self.linger = linger
+        self.size = size
+        self.most = most  # waiting beyond this many, the sweeps take the rest
+        self._pid = os.getpid()
+        self._waiting: list = []
+        self._first_at = 0.0
+        self._stopping = False
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(
+            target=self._run, name="socex-publish", daemon=True
+        )
+        self._thread.start()
+
+    def take(self, jobs: list) -> bool:
+        if os.getpid() != self._pid:
+            return False
+        with self._ready:
+            if self._stopping:
+                return False
+            if len(self._waiting) >= self.most:
+                logger.warning(
+                    "%d tasks already wait to be published: %r left to the sweep",
+                    len(self._waiting),
+                    [task.name for task, _kwargs in jobs],
+                )
+                return True
+            if not self._waiting:
+                self._first_at = time.monotonic()
+            self._waiting.extend(jobs)
+            self._ready.notify()
+        return True
+
+    def _next_batch(self) -> list:
+        """The next message's tasks, once their linger is over (or on stop); an
+        empty list when stopped with nothing left."""
+        with self._ready:
+            while True:
+                if self._waiting:
+                    left = self._first_at + self.linger - time.monotonic()
+                    if self._stopping or left <= 0 or len(self._waiting) >= self.size:
+                        batch = self._waiting[: self.size]
+                        del self._waiting[: self.size]
+                        return batch
+                    self._ready.wait(left)
+                elif self._stopping:
+                    return []
+                else:
+                    self._ready.wait()
+
+    def _run(self) -> None:
+        while batch := self._next_batch():
+            _send(batch)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Send what is waiting (the thread, within ``timeout`` s; then this
+        caller) and end the thread."""
+        if os.getpid() != self._pid:
+            return
+        with self._ready:
+            self._stopping = True
+            self._ready.notify()
+        self._thread.join(timeout)
+        with self._ready:
+            left, self._waiting = self._waiting, []
+        for start in range(0, len(left), self.size):
+            _send(left[start : start + self.size])
+
+
+# This process's batcher, if one was started (publish_batching_start).
+_batcher: PublishBatcher | None = None
+
+
+def publish_batching_start(*, linger: float) -> PublishBatcher:
+    """Publish this process's tasks through a ``PublishBatcher`` from now on
+    (until ``publish_batching_stop``, also run at exit). For a process that
+    serves requests and was forked already: the thread does not survive a fork."""
+    global _batcher
+    publish_batching_stop()
+    _batcher = PublishBatcher(linger=linger)
+    atexit.unregister(publish_batching_stop)
+    atexit.register(publish_batching_stop)
+    return _batcher
+
+
+def publish_batching_stop() -> None:
+    """Send what the batcher holds and publish directly again."""
+    global _batcher
+    batcher, _batcher = _batcher, None
+    if batcher is not None:
+        batcher.stop()
 
 
 @shared_task(name="socex.run_tasks", acks_late=True, ignore_result=True)
