@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Edition
@@ -34,7 +36,7 @@ from socex.mail.services import (
 )
 
 from .. import ics, selectors
-from ..models import Registration
+from ..models import Profile, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +271,10 @@ def email_draft(
 ) -> EmailDraft:
     """Render ``template`` for ``registration`` (saved, or about to be created) now,
     leaving slots for its reference (if it has none yet) and waiting-list position
-    (for the waiting-list email). Run it before taking the lock."""
+    (for the waiting-list email). Run it before taking the lock.
+
+    A template is rendered once per process for each kind of person
+    (``_rendered_for``), the person's name and email filled in per draft."""
     nonce = secrets.token_hex(8).upper()
     shown = copy.copy(registration)
     reference_slot = ""
@@ -278,8 +283,22 @@ def email_draft(
     position_slot = ""
     if template == STATUS_EMAILS[Status.WAITLISTED]:
         position_slot = f"SOCEX{nonce}POSITION"
-    context = _email_context(shown, reason=reason, position=position_slot or None)
-    subject, body_text, body_html = email_render(template=template, context=context)
+    person = _DraftPerson.of(registration)
+    # With DEBUG (templates read afresh on each render) each draft is rendered.
+    rendered = (
+        None
+        if settings.DEBUG
+        else _rendered_for(registration, template=template, reason=reason)
+    )
+    if rendered is not None:
+        subject, body_text, body_html = rendered.filled(
+            person,
+            reference=shown.reference,
+            position=position_slot,
+        )
+    else:
+        context = _email_context(shown, reason=reason, position=position_slot or None)
+        subject, body_text, body_html = email_render(template=template, context=context)
     calendar = ""
     if template in WITH_CALENDAR and reference_slot:
         calendar = _slotted_calendar(registration.edition).replace(
@@ -303,6 +322,175 @@ def email_draft(
         reference_slot=reference_slot,
         position_slot=position_slot,
     )
+
+
+# A status email rendered once per process for everyone it goes to alike (same
+# template, reason, language, edition, series and venue as stored, status, category,
+# whether a profile exists), the person's values left as slots: a burst of
+# registrations renders each template once, not once per person.
+_FIRST_NAME_SLOT = "SOCEXDRAFTFIRSTNAME"
+_EMAIL_SLOT = "SOCEXDRAFTEMAIL"
+_REFERENCE_SLOT = "SOCEXDRAFTREFERENCE"
+_POSITION_SLOT = "SOCEXDRAFTPOSITION"
+# Every other text of the person, in the stand-in: a template that shows one is
+# rendered per person (_rendered_for finds it in the output).
+_UNSLOTTED = "SOCEXDRAFTUNSLOTTED"
+# Characters HTML escapes: the second stand-in's values end with them, so that
+# whether a part escapes each value is read off the output, not assumed.
+_ESCAPED = "<&\"'"
+_DRAFT_SLOTS = re.compile(
+    "|".join((_FIRST_NAME_SLOT, _EMAIL_SLOT, _REFERENCE_SLOT, _POSITION_SLOT))
+)
+
+
+@dataclass(frozen=True)
+class _DraftPerson:
+    first_name: str | None  # None: no profile
+    email: str
+
+    @classmethod
+    def of(cls, registration: Registration) -> "_DraftPerson":
+        user = registration.user
+        profile = getattr(user, "profile", None)
+        return cls(
+            first_name=None if profile is None else profile.first_name,
+            email=user.email,
+        )
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """Subject, text and HTML with the person's slots, and for each part whether
+    it shows them HTML-escaped."""
+
+    parts: tuple[str, str, str]
+    escaped: tuple[bool, bool, bool]
+
+    def filled(
+        self, person: _DraftPerson, *, reference: str, position: str
+    ) -> tuple[str, str, str]:
+        values = {
+            _FIRST_NAME_SLOT: person.first_name or "",
+            _EMAIL_SLOT: person.email,
+            _REFERENCE_SLOT: reference,
+            _POSITION_SLOT: position,
+        }
+        shown = {slot: escape(value) for slot, value in values.items()}
+        # One pass: a value that holds a slot's text is left as it is.
+        subject, body_text, body_html = (
+            _DRAFT_SLOTS.sub(
+                lambda match, escaped=escaped: (shown if escaped else values)[
+                    match.group()
+                ],
+                part,
+            )
+            for part, escaped in zip(self.parts, self.escaped, strict=True)
+        )
+        return " ".join(subject.split()), body_text, body_html
+
+
+_rendered: dict[tuple, _Rendered | None] = {}
+
+
+def _stored(instance) -> tuple:
+    return instance and tuple(
+        getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    )
+
+
+def _stand_in(
+    registration: Registration, *, first_name: str, email: str, unslotted: str
+) -> Registration:
+    """A registration like ``registration`` for a person made of slots."""
+
+    def texts(model) -> dict:
+        return {
+            field.attname: unslotted
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+            and not field.choices
+        }
+
+    user_model = registration.user._meta.model  # request.user is a lazy object
+    user = user_model(**{**texts(user_model), "email": email})
+    if getattr(registration.user, "profile", None) is not None:
+        user.profile = Profile(**{**texts(Profile), "first_name": first_name})
+        user.profile.user = user
+    return Registration(
+        **{
+            **texts(Registration),
+            "edition": registration.edition,
+            "user": user,
+            "category": registration.category,
+            "status": registration.status,
+            "reference": _REFERENCE_SLOT,
+        }
+    )
+
+
+def _rendered_for(
+    registration: Registration, *, template: str, reason: str
+) -> _Rendered | None:
+    """``template`` for ``registration``'s kind of person, rendered once per
+    process (and kind), with slots for the person's name, email, reference and
+    waiting-list position; None when it cannot be: a part shows more of the
+    person, or treats a value otherwise than by showing it."""
+    edition = registration.edition
+    key = (
+        template,
+        reason,
+        get_language(),
+        settings.SITE_URL,
+        _stored(edition),
+        _stored(edition.series),
+        _stored(edition.venue),
+        registration.category,
+        registration.status,
+        getattr(registration.user, "profile", None) is None,
+    )
+    try:
+        return _rendered[key]
+    except KeyError:
+        pass
+    position = _POSITION_SLOT if template == STATUS_EMAILS[Status.WAITLISTED] else None
+    renders = []
+    for suffix in ("", _ESCAPED):
+        shown = _stand_in(
+            registration,
+            first_name=_FIRST_NAME_SLOT + suffix,
+            email=_EMAIL_SLOT + suffix,
+            unslotted=_UNSLOTTED + suffix,
+        )
+        context = _email_context(shown, reason=reason, position=position)
+        renders.append(email_render(template=template, context=context))
+    plain, marked = renders
+    rendered = None
+    if not any(_UNSLOTTED in part for part in plain):
+        escaped = []
+        for part, expected in zip(plain, marked, strict=True):
+            modes = [
+                mode
+                for mode in (False, True)
+                if _with(part, _ESCAPED, escape_values=mode) == expected
+            ]
+            escaped.append(modes[0] if modes else None)
+        if None not in escaped:
+            rendered = _Rendered(parts=plain, escaped=tuple(escaped))
+    if rendered is None:
+        logger.info("Email %s is rendered per person", template)
+    if len(_rendered) >= 64:
+        _rendered.clear()
+    _rendered[key] = rendered
+    return rendered
+
+
+def _with(part: str, suffix: str, *, escape_values: bool) -> str:
+    """``part`` as the stand-in whose slotted values end with ``suffix`` would
+    render it, if the part shows each value as is (or HTML-escaped)."""
+    for slot in (_FIRST_NAME_SLOT, _EMAIL_SLOT):
+        value = slot + suffix
+        part = part.replace(slot, escape(value) if escape_values else value)
+    return part
 
 
 class EmailDrafts:
