@@ -56,8 +56,10 @@ def on_registration_status_changed(
     if to_status == Registration.Status.SUBSTITUTED:
         return
     if to_status != Registration.Status.CONFIRMED:
+        if not from_status:
+            return  # under the edition lock: not even a queryset to build
         held = WorkshopChoice.objects.filter(registration=registration)
-        if from_status and held.exists():
+        if held.exists():
             services.workshop_choices_release(
                 registration=registration,
                 reason=Registration.Status(to_status).label,
