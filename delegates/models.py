@@ -210,8 +210,13 @@ class Registration(models.Model):
         # but the place did not go back to the edition.
         SUBSTITUTED = "substituted", _("Passed to a colleague")
 
+    # Indexed by registration_once_per_edition and registration_queue_idx, which
+    # lead with it: an index of its own would be one more write per registration.
     edition = models.ForeignKey(
-        Edition, on_delete=models.PROTECT, related_name="registrations"
+        Edition,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations"
@@ -219,12 +224,13 @@ class Registration(models.Model):
     category = models.CharField(
         max_length=10, choices=Category.choices, default=Category.DELEGATE
     )
-    status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
+    # Read within an edition (registration_queue_idx), never alone.
+    status = models.CharField(max_length=12, choices=Status.choices)
     number = models.PositiveIntegerField(help_text=_("Sequence within the edition"))
     reference = models.CharField(max_length=20, unique=True)
     consent_terms = models.BooleanField(default=False)
     consented_at = models.DateTimeField(null=True, blank=True)
-    waitlisted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
