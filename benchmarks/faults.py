@@ -34,7 +34,11 @@ Experiments (each checked at the end, after the sweeps have had their chance):
    sends it.
 4. ``duplicate_task``: the same ``outbox_send`` sent three times per row while the
    first is sending, and again once sent: one message per row.
-5. ``worker_killed_send``: the worker SIGKILLed while the mail server holds the 5th
+5. ``web_worker_killed``: a gunicorn worker SIGKILLed a third into a burst, with the
+   tasks of its last registrations still in its publisher thread
+   (``TASK_PUBLISH_LINGER``, 2 s here): the sweeps send and render what they were for;
+   only the request it was serving may fail, and its person's second click works.
+   ``worker_killed_send``: the worker SIGKILLed while the mail server holds the 5th
    message of a sweep's batch (four accepted before it, not yet recorded); a new
    worker and the sweep send what is left, the same Message-ID for each row.
    ``worker_killed_print``: the worker SIGKILLed while a bulk badge print renders
@@ -420,6 +424,14 @@ class Stack:
                 os.killpg(self.worker.pid, signal.SIGKILL)
             self.worker.wait(timeout=15)
             self.worker = None
+
+    def web_worker_kill(self) -> int:
+        """SIGKILL one of gunicorn's workers (its master starts another); returns
+        its pid."""
+        children = Path(f"/proc/{self.web.pid}/task/{self.web.pid}/children")
+        pid = int(children.read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        return pid
 
     def supervise(self) -> None:
         """Start the worker again whenever it exits on its own (not killed by an
@@ -1107,6 +1119,27 @@ class Bench:
         )
         return outcome
 
+    def web_worker_killed(self) -> Outcome:
+        """A gunicorn worker SIGKILLed a third into a burst, its publisher thread
+        holding the tasks of the registrations it answered in the last linger
+        (TASK_PUBLISH_LINGER, long here): gunicorn starts another, the person
+        whose request it was serving clicks again, and the sweeps send the emails
+        and render the badges those tasks were for."""
+        outcome = Outcome("web_worker_killed")
+        since = self._since()
+        edition, burst = self._burst("web-worker-killed")
+        burst.tries = 2
+        fault = burst.at(DELEGATES // 3)
+        runner = background(burst.run)
+        fault.wait()
+        killed_at = time.monotonic()
+        self.stack.web_worker_kill()
+        runner.join()
+        # Only the requests that worker was serving may fail (a reset connection).
+        count_server_errors(outcome, burst.client.answers, [(killed_at, killed_at)])
+        self._finish(outcome, since, edition, burst)
+        return outcome
+
     def smtp_refusing(self) -> Outcome:
         from socex.mail.models import OutboxEmail  # noqa: PLC0415
 
@@ -1487,6 +1520,7 @@ def main() -> None:
         plan = [
             ("broker_stopped", lambda: bench.broker("broker_stopped", signal.SIGTERM)),
             ("broker_killed", lambda: bench.broker("broker_killed", signal.SIGKILL)),
+            ("web_worker_killed", bench.web_worker_killed),
             ("smtp_refusing", bench.smtp_refusing),
             ("duplicate_task", bench.duplicate_task),
             ("worker_killed_send", bench.worker_killed_send),

@@ -27,6 +27,11 @@ OUTBOX_QUEUE_GRACE = 3.0
 OUTBOX_DELAYED_AFTER = 30.0
 OUTBOX_RECORD_RETRY_DELAYS = [0.2, 0.5, 1.0]
 
+# gunicorn's workers hold the tasks their requests commit this long before publishing
+# (0.1 s in production): a worker killed mid-burst (web_worker_killed) dies with
+# some, which only the sweeps can send.
+TASK_PUBLISH_LINGER = 2.0
+
 # Bulk prints in many chunks (the smallest, four badges: a sheet's), so a killed worker
 # leaves some done and some not, however fast the machine renders.
 BADGE_PRINT_CHUNK_SIZE = 4
