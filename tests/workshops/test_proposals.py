@@ -402,6 +402,44 @@ def test_reviewer_does_not_see_other_scores_until_they_have_scored(client, call)
     assert '<strong class="proposal-average">3.00</strong>' in after
 
 
+def test_a_reviewer_sees_who_leads_a_proposal_but_no_email_address(
+    client, call, proposer
+):
+    proposal = WorkshopProposalFactory(
+        call=call,
+        proposer=proposer,
+        co_leaders=[{"name": "Sam Okoro", "email": "sam.okoro@nca.gov.uk"}],
+    )
+    reviewer = staff_in(REVIEWER)
+    client.force_login(reviewer)
+    changelist = reverse("admin:workshops_workshopproposal_changelist")
+
+    pages = [
+        client.get(url).content.decode()
+        for url in (
+            reverse("admin:workshops_workshopproposal_review", args=[proposal.pk]),
+            changelist,
+            reverse("admin:workshops_workshopproposal_change", args=[proposal.pk]),
+        )
+    ]
+    # Searching by an address tells nothing either.
+    searched = client.get(changelist, {"q": proposer.email}).content.decode()
+
+    for page in pages:
+        assert "Priya Shah" in page
+        assert proposer.email not in page
+        assert "sam.okoro@nca.gov.uk" not in page
+    assert "Sam Okoro" in pages[0]
+    assert proposal.title not in searched
+
+    client.force_login(staff_in(ORGANISER))
+    organisers = client.get(
+        reverse("admin:workshops_workshopproposal_review", args=[proposal.pk])
+    ).content.decode()
+    assert proposer.email in organisers
+    assert "sam.okoro@nca.gov.uk" in organisers
+
+
 def test_review_page_with_a_bad_score_changes_nothing(client, call):
     proposal = WorkshopProposalFactory(call=call)
     client.force_login(staff_in(REVIEWER))

@@ -36,6 +36,22 @@ class WorkshopCallAdmin(ModelAdmin):
         return obj.n
 
 
+_CONTACTS = {"proposer": "proposer_name", "co_leaders_list": "co_leader_names"}
+
+
+def _without_contacts(fields) -> list:
+    """``fields`` with the ones that show email addresses replaced by names."""
+    return [_CONTACTS.get(field, field) for field in fields]
+
+
+def proposer_shown(proposal) -> str:
+    """The proposer as a reviewer sees them: name and organisation, no email."""
+    profile = getattr(proposal.proposer, "profile", None)
+    if profile is None:
+        return _("A delegate without a profile")
+    return f"{profile.first_name} {profile.last_name}, {profile.organisation}"
+
+
 @admin.register(WorkshopProposal)
 class WorkshopProposalAdmin(ModelAdmin):
     list_display = [
@@ -50,7 +66,7 @@ class WorkshopProposalAdmin(ModelAdmin):
     ]
     list_filter = ["call__edition", "status", "format"]
     search_fields = ["title", "proposer__email"]
-    list_select_related = ["call__edition", "proposer"]
+    list_select_related = ["call__edition", "proposer__profile"]
     readonly_fields = [
         "call",
         "proposer",
@@ -85,7 +101,30 @@ class WorkshopProposalAdmin(ModelAdmin):
         # Blind review: the average is an organiser's, who decides.
         if request.user.has_perm(DECIDE):
             return [*self.list_display[:-1], "average", self.list_display[-1]]
-        return self.list_display
+        return _without_contacts(self.list_display)
+
+    # A reviewer judges the proposal and who leads it, not how to reach them: the
+    # proposer's and co-leaders' email addresses are the organisers' (who decide).
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if request.user.has_perm(DECIDE) else _without_contacts(fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.has_perm(DECIDE) else _without_contacts(fields)
+
+    def get_search_fields(self, request):
+        if request.user.has_perm(DECIDE):
+            return self.search_fields
+        return ["title", "proposer__profile__last_name"]
+
+    @admin.display(description=_("Proposer"), ordering="proposer__profile__last_name")
+    def proposer_name(self, obj):
+        return proposer_shown(obj)
+
+    @admin.display(description=_("Co-leaders"))
+    def co_leader_names(self, obj):
+        return ", ".join(leader["name"] for leader in obj.co_leaders) or "—"
 
     def has_add_permission(self, request):
         return False  # proposals come from practitioners, on the site
@@ -142,7 +181,9 @@ class WorkshopProposalAdmin(ModelAdmin):
         if not request.user.has_perm(REVIEW):
             raise PermissionDenied
         proposal = get_object_or_404(
-            WorkshopProposal.objects.select_related("call__edition", "proposer"),
+            WorkshopProposal.objects.select_related(
+                "call__edition", "proposer__profile"
+            ),
             pk=pk,
         )
         scores = selectors.proposal_scores(proposal, user=request.user)
@@ -177,6 +218,8 @@ class WorkshopProposalAdmin(ModelAdmin):
             "form": form,
             "can_decide": request.user.has_perm(DECIDE)
             and proposal.status == WorkshopProposal.Status.SUBMITTED,
+            "shows_contacts": request.user.has_perm(DECIDE),
+            "proposer_shown": proposer_shown(proposal),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(
