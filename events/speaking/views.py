@@ -253,7 +253,12 @@ def invitation(request, token: str):
     return render(
         request,
         "speak/invitation.html",
-        {"invitation": found, "submission": found.submission},
+        {
+            "invitation": found,
+            "submission": found.submission,
+            "other_address": request.user.is_authenticated
+            and not services.invitation_is_for(found, request.user),
+        },
     )
 
 

@@ -12,6 +12,7 @@ from .common import PROFILE_FIELDS, REQUIRED_FOR_SUBMIT, REVIEWABLE
 from .invitations import (
     invitation_claim,
     invitation_create,
+    invitation_is_for,
     invitation_refusal,
     invitation_resend,
     invitation_revoke,
@@ -38,6 +39,7 @@ __all__ = [
     "REQUIRED_FOR_SUBMIT",
     "REVIEWABLE",
     "invitation_claim",
+    "invitation_is_for",
     "invitation_create",
     "invitation_refusal",
     "invitation_resend",

@@ -202,7 +202,12 @@ def speaker_for_user(*, user, name: str, record: Speaker | None = None) -> Speak
 @transaction.atomic
 def invitation_claim(*, token: str, user) -> Submission:
     """Use an invitation: the user's speaker record (reused, or made from the name
-    the organisers gave) joins the item, which becomes a draft. Single use."""
+    the organisers gave) joins the item, which becomes a draft. Single use.
+
+    The link is the invited person's alone: used by an account with another email
+    address, the invited address is told which account joined (the outbox's
+    ``speak/invitation_used``), so a forwarded or leaked link does not go
+    unnoticed."""
     invitation = (
         SubmissionInvitation.objects.select_for_update()
         .filter(token_hash=link_token_hash(token))
@@ -232,4 +237,20 @@ def invitation_claim(*, token: str, user) -> Submission:
             submission.title = submission.working_title[:TITLE_MAX]
         submission.save()
     _log(submission, SubmissionEvent.Action.JOINED, user, speaker.display_name)
+    if not invitation_is_for(invitation, user):
+        email_queue(
+            to=invitation.email,
+            template="speak/invitation_used",
+            context={
+                "invitation": invitation,
+                "submission": submission,
+                "edition": submission.edition,
+                "account": user.email,
+            },
+        )
     return submission
+
+
+def invitation_is_for(invitation: SubmissionInvitation, user) -> bool:
+    """Whether ``user``'s email address is the one the invitation was sent to."""
+    return user.email.strip().casefold() == invitation.email.strip().casefold()

@@ -50,6 +50,34 @@ def test_claim_makes_one_speaker_and_the_item_a_draft(make_item):
     assert submission.title == submission.working_title
 
 
+def test_claim_by_the_invited_address_sends_no_notice(make_item):
+    _submission, user = make_item()
+
+    assert not OutboxEmail.objects.filter(template="speak/invitation_used").exists()
+
+
+def test_claim_by_another_account_tells_the_invited_address(session):
+    submission = services.submission_create(
+        edition=session.edition,
+        kind=Submission.Kind.PLENARY,
+        session=session,
+        working_title=session.title,
+    )
+    services.invitation_create(submission=submission, name="Jo", email="Jo@Police.uk")
+    holder = UserFactory(email="someone.else@example.com")
+
+    services.invitation_claim(token=token_sent_to("Jo@Police.uk"), user=holder)
+
+    notice = OutboxEmail.objects.get(template="speak/invitation_used")
+    assert notice.to == "Jo@Police.uk"
+    assert "someone.else@example.com" in notice.body_text
+    assert session.title in notice.body_text
+    # The same address in other letters is the invited person.
+    assert services.invitation_is_for(
+        SubmissionInvitation(email=" jo@police.UK "), UserFactory(email="jo@police.uk")
+    )
+
+
 def test_claim_reuses_the_existing_speaker_of_the_account(make_item, edition):
     existing = SpeakerFactory(user=UserFactory(), display_name="Existing Name")
     first, _user = make_item(existing.user)

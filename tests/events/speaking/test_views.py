@@ -193,6 +193,23 @@ def test_invitation_link_asks_a_visitor_to_sign_in_or_up(client, session):
     assert not submission.speaker_links.exists()
 
 
+def test_invitation_page_warns_an_account_of_another_address(client, session):
+    submission = services.submission_create(
+        edition=session.edition, kind="plenary", session=session, working_title="T"
+    )
+    services.invitation_create(submission=submission, name="Jo", email="v@police.uk")
+    url = reverse("speak:invitation", args=[token_sent_to("v@police.uk")])
+
+    client.force_login(UserFactory(email="V@police.uk"))
+    own = client.get(url).content.decode()
+    client.force_login(UserFactory(email="other@police.uk"))
+    other = client.get(url).content.decode()
+
+    assert "sent to another email address" not in own
+    assert "sent to another email address" in other
+    assert "v@police.uk" not in other  # the page does not tell whom it was for
+
+
 def test_malformed_token_is_404(client):
     assert client.get("/speak/invitations/%00abc/").status_code == 404
 
