@@ -4,10 +4,14 @@ Services import the tasks they schedule at module level and call
 ``enqueue_on_commit(task, **kwargs)``; tasks are thin wrappers that import services.
 
 A web server's worker process may publish through a ``PublishBatcher`` (gunicorn's
-``post_fork`` starts one when ``TASK_PUBLISH_LINGER`` is above 0): a request then hands
-its tasks to a thread of its process after commit and answers at once; the thread
-sends what the process's requests committed within the linger as one message. A
-process that dies holding some leaves them to the sweeps, as a failed publish does.
+``post_worker_init`` starts one when ``TASK_PUBLISH_LINGER`` is above 0): a request
+then hands its light tasks to a thread of its process after commit and answers at
+once; the thread sends what the process's requests committed within the linger as
+one message. A light task is one declared with ``publish_together=True``: short,
+working from one persisted row that a sweep covers (an email's delivery, a badge's
+render), so a process that dies holding some leaves them to the sweeps, as a failed
+publish does. Every other task is published by the request, as without a batcher:
+merged with others, heavy work (a batch of emails, a PDF) would run in series.
 """
 
 import atexit
@@ -75,7 +79,11 @@ def _publish(jobs: list) -> None:
             task.apply_async(kwargs=kwargs)
         return
     batcher = _batcher
-    if batcher is not None and batcher.take(jobs):
+    if (
+        batcher is not None
+        and all(getattr(task, "publish_together", False) for task, _kwargs in jobs)
+        and batcher.take(jobs)
+    ):
         return
     _send(jobs)
 
@@ -102,15 +110,17 @@ def _send(jobs: list) -> None:
 
 
 class PublishBatcher:
-    """One thread of this process that publishes the tasks its requests commit:
-    those committed within ``linger`` seconds of the first waiting leave as one
-    message (at most ``size`` tasks each), in the order they were committed.
+    """One thread of this process that publishes the light tasks its requests
+    commit (``publish_together``): those committed within ``linger`` seconds of
+    the first waiting leave as one message (at most ``size`` tasks each), in the
+    order they were committed.
 
     ``take`` never blocks on the broker (a hung one holds the thread, not a
     request); it refuses (the caller publishes itself) once the batcher is
-    stopped or in a process it was not started in (a fork). ``stop`` sends what
-    is waiting and ends the thread. Tasks waiting when the process is killed are
-    lost to the broker, not to the sweeps: each works from a persisted row.
+    stopped, its thread has died, or in a process it was not started in (a
+    fork). ``stop`` sends what is waiting and ends the thread. Tasks waiting when
+    the process is killed are lost to the broker, not to the sweeps: each works
+    from a persisted row a sweep covers.
     """
 
     def __init__(self, *, linger: float, size: int = 50, most: int = 10_000):
@@ -128,7 +138,7 @@ class PublishBatcher:
         self._thread.start()
 
     def take(self, jobs: list) -> bool:
-        if os.getpid() != self._pid:
+        if os.getpid() != self._pid or not self._thread.is_alive():
             return False
         with self._ready:
             if self._stopping:
@@ -165,7 +175,10 @@ class PublishBatcher:
 
     def _run(self) -> None:
         while batch := self._next_batch():
-            _send(batch)
+            try:
+                _send(batch)
+            except Exception:  # _send logs its own failures; keep going
+                logger.exception("Publishing %d tasks failed", len(batch))
 
     def stop(self, timeout: float = 5.0) -> None:
         """Send what is waiting (the thread, within ``timeout`` s; then this

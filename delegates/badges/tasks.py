@@ -13,7 +13,11 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="delegates.badges.tasks.badge_render", acks_late=True)
+# Light, from one row the badge sweep covers: a web worker's publisher may send it
+# with others (socex.tasks.PublishBatcher).
+@shared_task(
+    name="delegates.badges.tasks.badge_render", acks_late=True, publish_together=True
+)
 def badge_render_task(*, registration_id: int, notify: bool = False) -> str:
     """Render (or skip, when unchanged) one registration's badge; with ``notify``,
     email it when what is printed changed."""

@@ -21,7 +21,9 @@ def outbox_send_batch(*, email_ids: list[int]) -> dict[str, int]:
     return summary
 
 
-@shared_task(name="socex.mail.tasks.outbox_send", acks_late=True)
+# Light, from one row the outbox sweep covers: a web worker's publisher may send it
+# with others (socex.tasks.PublishBatcher).
+@shared_task(name="socex.mail.tasks.outbox_send", acks_late=True, publish_together=True)
 def outbox_send(*, email_id: int) -> str:
     """Deliver one outbox row (kept for messages queued before batches existed)."""
     return services.outbox_deliver(email_id=email_id)

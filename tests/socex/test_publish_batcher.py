@@ -29,9 +29,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 LINGER = 30.0
 
 
-@shared_task(name="tests.batcher.note")
+@shared_task(name="tests.batcher.note", publish_together=True)
 def note(*, value: str) -> None:
-    """Never run here: the tests read the broker's queue."""
+    """A light task. Never run here: the tests read the broker's queue."""
+
+
+@shared_task(name="tests.batcher.heavy")
+def heavy(*, value: str) -> None:
+    """A task not declared light (a batch of emails, a PDF). Never run here."""
 
 
 def _bodies(url: str) -> list[tuple[str, dict]]:
@@ -107,6 +112,53 @@ def test_the_thread_sends_once_the_linger_is_over(own_redis, broker_at, batching
         time.sleep(0.02)
     # One task goes as itself, as without the batcher.
     assert _bodies(own_redis) == [("tests.batcher.note", {"value": "alone"})]
+
+
+def test_a_heavy_task_is_published_by_the_request_alone(own_redis, broker_at, batching):
+    broker_at(own_redis)
+    batcher = batching()
+
+    _commit("light")
+    with transaction.atomic():
+        enqueue_on_commit(heavy, value="pdf")
+    with transaction.atomic(), tasks_together():
+        enqueue_on_commit(note, value="with")
+        enqueue_on_commit(heavy, value="a heavy one")
+
+    # Sent at once, each as it was enqueued; the light one waits in the thread.
+    assert _bodies(own_redis) == [
+        ("tests.batcher.heavy", {"value": "pdf"}),
+        (
+            "socex.run_tasks",
+            {
+                "tasks": [
+                    ["tests.batcher.note", {"value": "with"}],
+                    ["tests.batcher.heavy", {"value": "a heavy one"}],
+                ]
+            },
+        ),
+    ]
+    assert len(batcher._waiting) == 1
+
+
+def test_a_dead_thread_hands_the_publishing_back(own_redis, broker_at, batching):
+    broker_at(own_redis)
+    batcher = batching()
+    batcher.stop()
+    tasks._batcher = batcher  # as if the thread had died while in use
+
+    _commit("direct")
+
+    assert _bodies(own_redis) == [("tests.batcher.note", {"value": "direct"})]
+
+
+def test_the_product_declares_only_its_light_tasks_light():
+    from delegates.badges.tasks import badge_print_job_start_task, badge_render_task
+    from socex.mail.tasks import outbox_send, outbox_send_batch
+
+    assert outbox_send.publish_together and badge_render_task.publish_together
+    assert not getattr(outbox_send_batch, "publish_together", False)
+    assert not getattr(badge_print_job_start_task, "publish_together", False)
 
 
 def test_a_message_holds_at_most_size_tasks(own_redis, broker_at, batching):
