@@ -325,16 +325,23 @@ def email_draft(
 
 
 # A status email rendered once per process for everyone it goes to alike (same
-# template, reason, language, edition, series and venue as stored, status, category,
-# whether a profile exists), the person's values left as slots: a burst of
-# registrations renders each template once, not once per person.
-_FIRST_NAME_SLOT = "SOCEXDRAFTFIRSTNAME"
-_EMAIL_SLOT = "SOCEXDRAFTEMAIL"
-_REFERENCE_SLOT = "SOCEXDRAFTREFERENCE"
-_POSITION_SLOT = "SOCEXDRAFTPOSITION"
+# template, language, edition, series and venue as stored, status, category, whether
+# a profile exists; no free-text reason), the person's values left as slots: a burst
+# of registrations renders each template once, not once per person. The slots are in
+# mixed case, starting lower, so a filter that changes case (upper, lower, title,
+# capfirst) shows as a part that does not treat the value as is; the person's other
+# fields differ between the two stand-ins (texts, numbers, dates, flags, choices), so a
+# template that shows one is rendered per person. What this cannot see is a template
+# that only branches on a value both stand-ins share (a text that is never empty):
+# the status templates are held to their direct rendering by
+# tests/delegates/test_email_drafts.py.
+_FIRST_NAME_SLOT = "socexDraftFirstName"
+_EMAIL_SLOT = "socexDraftEmail"
+_REFERENCE_SLOT = "socexDraftReference"
+_POSITION_SLOT = "socexDraftPosition"
 # Every other text of the person, in the stand-in: a template that shows one is
 # rendered per person (_rendered_for finds it in the output).
-_UNSLOTTED = "SOCEXDRAFTUNSLOTTED"
+_UNSLOTTED = "socexDraftUnslotted"
 # Characters HTML escapes: the second stand-in's values end with them, so that
 # whether a part escapes each value is read off the output, not assumed.
 _ESCAPED = "<&\"'"
@@ -399,26 +406,37 @@ def _stored(instance) -> tuple:
 
 
 def _stand_in(
-    registration: Registration, *, first_name: str, email: str, unslotted: str
+    registration: Registration,
+    *,
+    first_name: str,
+    email: str,
+    unslotted: str,
+    variant: int,
 ) -> Registration:
-    """A registration like ``registration`` for a person made of slots."""
+    """A registration like ``registration`` (its edition, category and status)
+    for a person made of slots: ``first_name`` and ``email``; every other text
+    ``unslotted``; every number, date, flag and choice a value of ``variant``'s
+    (two variants differ in each), so a template that shows one renders the two
+    apart."""
 
-    def texts(model) -> dict:
-        return {
-            field.attname: unslotted
-            for field in model._meta.concrete_fields
-            if isinstance(field, models.CharField | models.TextField)
-            and not field.choices
-        }
+    def values(model) -> dict:
+        made = {}
+        for field in model._meta.concrete_fields:
+            if field.is_relation or field.primary_key and field.attname != "id":
+                continue
+            value = _stand_in_value(field, unslotted=unslotted, variant=variant)
+            if value is not None:
+                made[field.attname] = value
+        return made
 
     user_model = registration.user._meta.model  # request.user is a lazy object
-    user = user_model(**{**texts(user_model), "email": email})
+    user = user_model(**{**values(user_model), "email": email})
     if getattr(registration.user, "profile", None) is not None:
-        user.profile = Profile(**{**texts(Profile), "first_name": first_name})
+        user.profile = Profile(**{**values(Profile), "first_name": first_name})
         user.profile.user = user
     return Registration(
         **{
-            **texts(Registration),
+            **values(Registration),
             "edition": registration.edition,
             "user": user,
             "category": registration.category,
@@ -428,6 +446,23 @@ def _stand_in(
     )
 
 
+def _stand_in_value(field, *, unslotted: str, variant: int):
+    if field.choices:
+        choices = [key for key, _label in field.flatchoices]
+        return choices[variant % len(choices)] if choices else None
+    if isinstance(field, models.CharField | models.TextField):
+        return unslotted
+    if isinstance(field, models.BooleanField):
+        return bool(variant)
+    if isinstance(field, models.DateTimeField):
+        return dt.datetime(2001 + variant, 1 + variant, 1 + variant, tzinfo=dt.UTC)
+    if isinstance(field, models.DateField):
+        return dt.date(2001 + variant, 1 + variant, 1 + variant)
+    if isinstance(field, models.IntegerField):
+        return 900_000_001 + variant
+    return None
+
+
 def _rendered_for(
     registration: Registration, *, template: str, reason: str
 ) -> _Rendered | None:
@@ -435,10 +470,11 @@ def _rendered_for(
     process (and kind), with slots for the person's name, email, reference and
     waiting-list position; None when it cannot be: a part shows more of the
     person, or treats a value otherwise than by showing it."""
+    if reason:
+        return None  # a reason is the change's own: nobody else's email has it
     edition = registration.edition
     key = (
         template,
-        reason,
         get_language(),
         settings.SITE_URL,
         _stored(edition),
@@ -454,18 +490,26 @@ def _rendered_for(
         pass
     position = _POSITION_SLOT if template == STATUS_EMAILS[Status.WAITLISTED] else None
     renders = []
-    for suffix in ("", _ESCAPED):
-        shown = _stand_in(
-            registration,
-            first_name=_FIRST_NAME_SLOT + suffix,
-            email=_EMAIL_SLOT + suffix,
-            unslotted=_UNSLOTTED + suffix,
+    try:
+        for variant, suffix in enumerate(("", _ESCAPED)):
+            shown = _stand_in(
+                registration,
+                first_name=_FIRST_NAME_SLOT + suffix,
+                email=_EMAIL_SLOT + suffix,
+                unslotted=_UNSLOTTED + suffix,
+                variant=variant,
+            )
+            context = _email_context(shown, reason="", position=position)
+            renders.append(email_render(template=template, context=context))
+    except Exception:  # a template the stand-in cannot render: render per person
+        logger.warning(
+            "Email %s: no draft for a kind of person", template, exc_info=True
         )
-        context = _email_context(shown, reason=reason, position=position)
-        renders.append(email_render(template=template, context=context))
-    plain, marked = renders
+        renders = []
+    plain, marked = renders or (None, None)
     rendered = None
-    if not any(_UNSLOTTED in part for part in plain):
+    unslotted = _UNSLOTTED.casefold()
+    if plain and not any(unslotted in part.casefold() for part in plain):
         escaped = []
         for part, expected in zip(plain, marked, strict=True):
             modes = [

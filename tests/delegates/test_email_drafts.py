@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 Status = Registration.Status
 TEMPLATES = [*STATUS_EMAILS.values(), emails.PROMOTED]
-NAMES = ['O\'Brien <script>alert("x")</script> & Co', "Siân  Llŷr", "SOCEXDRAFTEMAIL"]
+NAMES = ['O\'Brien <script>alert("x")</script> & Co', "Siân  Llŷr", "socexDraftEmail"]
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,11 @@ def test_a_draft_is_the_email_rendered_for_the_person(template, renders):
     # The drafts: one render of each part for those with a profile, one for
     # the one without (the rest of ``renders`` is this test's own rendering).
     drafted = len(renders) - 3 * len(people)
-    assert drafted == 2 * 3 * 2  # two stand-ins, three parts, two kinds
+    if reason:  # the change's own words: rendered per person, not kept
+        assert drafted == 3 * len(people)
+        assert emails._rendered == {}
+    else:
+        assert drafted == 2 * 3 * 2  # two stand-ins, three parts, two kinds
 
 
 def test_the_name_is_escaped_in_html_only(renders):
@@ -143,22 +147,53 @@ def test_a_template_showing_more_of_the_person_is_rendered_per_person(
     assert "rendered per person" in caplog.text
 
 
-def test_a_template_transforming_the_name_is_rendered_per_person(settings, tmp_path):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ profile.first_name|lower }}",
+        "{{ profile.first_name|capfirst }}",
+        "{{ profile.first_name }} {{ profile.last_name|upper }}",
+    ],
+)
+def test_a_template_transforming_the_person_is_rendered_per_person(
+    settings, tmp_path, text
+):
+    _confirmed_templates(
+        settings, tmp_path, subject="Hi", text=text, html="<p>Hello</p>"
+    )
+    edition = EditionFactory()
+
+    for name in ("ann", "BOB"):
+        registration = _new(edition, first_name=name)
+        draft = email_draft(registration, template="registration_confirmed")
+        profile = registration.user.profile
+        expected = {
+            "{{ profile.first_name|lower }}": name.lower(),
+            "{{ profile.first_name|capfirst }}": name[0].upper() + name[1:],
+        }.get(text, f"{name} {profile.last_name.upper()}")
+        assert draft.body_text == expected
+
+    assert list(emails._rendered.values()) == [None]
+
+
+def test_a_template_the_stand_in_cannot_render_is_rendered_per_person(
+    settings, tmp_path
+):
     _confirmed_templates(
         settings,
         tmp_path,
         subject="Hi",
-        text="{{ profile.first_name|lower }}",
-        html="<p>{{ profile.first_name }}</p>",
+        text="{% url 'delegates:register' slug=user.pk %}",
+        html="<p>Hello</p>",
     )
     edition = EditionFactory()
 
-    for name in ("Ann", "BOB"):
-        draft = email_draft(
-            _new(edition, first_name=name), template="registration_confirmed"
-        )
-        assert draft.body_text == name.lower()
+    registration = _new(edition, first_name="Ann")
 
+    # The stand-in has no id to reverse with; the person does.
+    draft = email_draft(registration, template="registration_confirmed")
+
+    assert draft.body_text == f"/my/register/{registration.user.pk}/"
     assert list(emails._rendered.values()) == [None]
 
 
