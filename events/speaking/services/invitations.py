@@ -1,6 +1,7 @@
 """Invitations: single-use links stored hashed, emailed as secret outbox emails, claimed
 by a signed-in person whose one speaker record joins the item."""
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -252,5 +253,11 @@ def invitation_claim(*, token: str, user) -> Submission:
 
 
 def invitation_is_for(invitation: SubmissionInvitation, user) -> bool:
-    """Whether ``user``'s email address is the one the invitation was sent to."""
-    return user.email.strip().casefold() == invitation.email.strip().casefold()
+    """Whether the invitation was sent to ``user``'s email address, or to one of
+    the other addresses the account has verified."""
+    invited = invitation.email.strip().casefold()
+    if user.email.strip().casefold() == invited:
+        return True
+    return EmailAddress.objects.filter(
+        user_id=user.pk, verified=True, email__iexact=invitation.email.strip()
+    ).exists()

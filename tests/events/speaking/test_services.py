@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
@@ -72,10 +73,16 @@ def test_claim_by_another_account_tells_the_invited_address(session):
     assert notice.to == "Jo@Police.uk"
     assert "someone.else@example.com" in notice.body_text
     assert session.title in notice.body_text
-    # The same address in other letters is the invited person.
-    assert services.invitation_is_for(
-        SubmissionInvitation(email=" jo@police.UK "), UserFactory(email="jo@police.uk")
-    )
+    # The same address in other letters, or one the account verified, is the
+    # invited person; an address it did not verify is not.
+    invitation = SubmissionInvitation(email=" jo@police.UK ")
+    assert services.invitation_is_for(invitation, UserFactory(email="jo@police.uk"))
+    other = UserFactory(email="jo.work@example.com")
+    EmailAddress.objects.create(user=other, email="Jo@Home.uk", verified=False)
+    to_home = SubmissionInvitation(email="jo@home.uk")
+    assert not services.invitation_is_for(to_home, other)
+    EmailAddress.objects.filter(email="Jo@Home.uk").update(verified=True)
+    assert services.invitation_is_for(to_home, other)
 
 
 def test_claim_reuses_the_existing_speaker_of_the_account(make_item, edition):
