@@ -200,7 +200,7 @@ _batcher: PublishBatcher | None = None
 
 
 def publish_batching_start(*, linger: float) -> PublishBatcher:
-    """Publish this process's tasks through a ``PublishBatcher`` from now on
+    """Publish this process's light tasks through a ``PublishBatcher`` from now on
     (until ``publish_batching_stop``, also run at exit). For a process that
     serves requests and was forked already: the thread does not survive a fork."""
     global _batcher
