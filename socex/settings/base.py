@@ -407,9 +407,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 4 * CELERY_TASK_TIME_LIMIT,
 }
 TASK_PUBLISH_PAUSE = env.float("TASK_PUBLISH_PAUSE", default=5.0)
-# In gunicorn's workers (socex/gunicorn.py), a request's tasks go to a thread of its
-# process after commit; the tasks its requests commit within this many seconds leave
-# as one message (socex.tasks.PublishBatcher). 0: each request publishes its own.
+# In gunicorn's workers (socex/gunicorn.py), a request's light tasks (publish_together:
+# an email's delivery, a badge's render) go to a thread of its process after commit;
+# those its requests commit within this many seconds leave as one message
+# (socex.tasks.PublishBatcher). 0: each request publishes its own.
 TASK_PUBLISH_LINGER = env.float("TASK_PUBLISH_LINGER", default=0.1)
 # Each worker also consumes its own queue, where its watchdog (socex/watchdog.py)
 # sends a probe every WORKER_WATCHDOG_EVERY seconds while it holds no task; a worker

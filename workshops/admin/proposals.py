@@ -49,7 +49,7 @@ def proposer_shown(proposal) -> str:
     profile = getattr(proposal.proposer, "profile", None)
     if profile is None:
         return _("A delegate without a profile")
-    return f"{profile.first_name} {profile.last_name}, {profile.organisation}"
+    return f"{profile.full_name}, {profile.organisation}"
 
 
 @admin.register(WorkshopProposal)

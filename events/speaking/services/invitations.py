@@ -255,9 +255,9 @@ def invitation_claim(*, token: str, user) -> Submission:
 def invitation_is_for(invitation: SubmissionInvitation, user) -> bool:
     """Whether the invitation was sent to ``user``'s email address, or to one of
     the other addresses the account has verified."""
-    invited = invitation.email.strip().casefold()
-    if user.email.strip().casefold() == invited:
+    invited = invitation.email.strip()
+    if user.email.strip().casefold() == invited.casefold():
         return True
     return EmailAddress.objects.filter(
-        user_id=user.pk, verified=True, email__iexact=invitation.email.strip()
+        user_id=user.pk, verified=True, email__iexact=invited
     ).exists()
